@@ -1,0 +1,113 @@
+"""Models loaded once, and the calls the app makes on them.
+
+Nothing here imports Gradio: the app, the API tests and the benchmarks all call
+these same functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from .checkpoint import load_model
+from .data import normalize_facade, normalize_fashion
+from .labels import FACADE_CLASSES, FASHION_CLASSES
+from .preprocess import FashionInput, facade_input, fashion_input, load_image
+
+CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
+
+
+@dataclass
+class Classification:
+    probs: dict[str, float]  # every class, highest first
+    input: FashionInput
+    heatmap: np.ndarray  # float [28,28] in [0,1]: Grad-CAM of the top class
+
+    @property
+    def top(self) -> str:
+        return next(iter(self.probs))
+
+
+class Classifier:
+    def __init__(self, path: str | Path = CHECKPOINT_DIR / "fashion.pt"):
+        self.model, self.ckpt = load_model(path, "fashion")
+        self.classes = list(self.ckpt.get("classes", FASHION_CLASSES))
+
+    @torch.no_grad()
+    def predict_pixels(self, pixels: np.ndarray) -> np.ndarray:
+        """Probabilities [N,10] for uint8 Fashion-MNIST-style images [N,28,28]."""
+        x = normalize_fashion(torch.from_numpy(np.ascontiguousarray(pixels)))
+        return self.model(x).softmax(1).numpy()
+
+    def classify(self, image, drawing: bool | None = None) -> Classification:
+        fin = fashion_input(load_image(image), drawing=drawing)
+        x = normalize_fashion(torch.from_numpy(fin.pixels)[None])
+        probs, cam = self._grad_cam(x)
+        order = np.argsort(-probs)
+        return Classification({self.classes[i]: float(probs[i]) for i in order}, fin, cam)
+
+    def _grad_cam(self, x: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+        """Grad-CAM on the last conv block (7x7), upsampled to the input."""
+        with torch.enable_grad():
+            feats = self.model.features(self.model.stem(x))
+            feats.retain_grad()
+            logits = self.model.head(feats)
+            top = logits[0].argmax()
+            logits[0, top].backward()
+        weights = feats.grad.mean((2, 3), keepdim=True)
+        cam = F.relu((weights * feats).sum(1, keepdim=True))
+        cam = F.interpolate(cam, size=x.shape[-2:], mode="bilinear", align_corners=False)[0, 0].detach()
+        cam = (cam / cam.max()).nan_to_num(0).numpy() if cam.max() > 0 else cam.numpy()
+        return logits[0].detach().softmax(0).numpy(), cam
+
+    def first_layer_filters(self) -> np.ndarray:
+        return self.model.stem.weight.detach()[:, 0].numpy()
+
+
+@dataclass
+class Segmentation:
+    labels: np.ndarray  # uint8 [H,W] class indices at the photo's original size
+    image: Image.Image  # the upright RGB photo
+    shares: dict[str, float]  # share of the picture per class
+
+    def label_png(self) -> Image.Image:
+        from .labels import facade_palette
+
+        im = Image.fromarray(self.labels, "P")
+        im.putpalette(facade_palette())
+        return im
+
+
+class Segmenter:
+    # Logits are upsampled smoothly up to this many pixels on the longer side, then nearest-neighbour.
+    SMOOTH_SIDE = 1024
+
+    def __init__(self, path: str | Path = CHECKPOINT_DIR / "facade.pt"):
+        self.model, self.ckpt = load_model(path, "facade")
+        self.classes = list(self.ckpt.get("classes", FACADE_CLASSES))
+        self.train_size = int(self.ckpt.get("train_size", 256))
+
+    @torch.no_grad()
+    def logits(self, rgb: np.ndarray) -> torch.Tensor:
+        x = normalize_facade(torch.from_numpy(rgb).permute(2, 0, 1)[None])
+        return self.model(x)
+
+    def segment(self, image) -> Segmentation:
+        img = load_image(image)
+        rgb_img = img.convert("RGB") if img.mode != "RGB" else img
+        small = facade_input(img, self.train_size)
+        logits = self.logits(small)
+        W, H = rgb_img.size
+        f = min(1.0, self.SMOOTH_SIDE / max(W, H))
+        mid = (max(1, round(H * f)), max(1, round(W * f)))
+        lab = F.interpolate(logits, size=mid, mode="bilinear", align_corners=False)[0].argmax(0).byte().numpy()
+        if mid != (H, W):
+            lab = np.asarray(Image.fromarray(lab).resize((W, H), Image.Resampling.NEAREST))
+        counts = np.bincount(lab.ravel(), minlength=len(self.classes)) / lab.size
+        shares = {c: float(s) for c, s in sorted(zip(self.classes, counts), key=lambda t: -t[1])}
+        return Segmentation(lab, rgb_img, shares)

@@ -1,0 +1,77 @@
+"""Reading the committed evaluation artefacts into what the insights tab shows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from .checkpoint import load_json, load_npz
+from .visualize import colorize, enlarge
+
+
+class FashionInsights:
+    def __init__(self, ckpt_dir: Path):
+        self.metrics = load_json(Path(ckpt_dir) / "fashion_metrics.json")
+        self.examples = load_npz(Path(ckpt_dir) / "fashion_examples.npz")
+        self.classes = self.metrics["classes"]
+
+    def summary_markdown(self) -> str:
+        m = self.metrics
+        pca = m["per_class_accuracy"]
+        hard = sorted(pca, key=pca.get)[:2]
+        rows = "\n".join(f"| {c} | {pca[c]:.3f} |" for c in sorted(pca, key=pca.get))
+        return (
+            f"**Test accuracy {m['test_accuracy'] * 100:.2f} %** on {m['test_size']:,} Fashion-MNIST test images "
+            f"(test loss {m['test_loss']:.3f}; {m['epochs']} epochs, {m['train_seconds'] / 60:.0f} min of training). "
+            f"Hardest classes: **{hard[0]}** ({pca[hard[0]]:.3f}) and **{hard[1]}** ({pca[hard[1]]:.3f}).\n\n"
+            f"| class | accuracy |\n|---|---|\n{rows}"
+        )
+
+    def gallery(self) -> list[tuple[Image.Image, str]]:
+        """2 correct and 2 wrong test images per class, captioned."""
+        e = self.examples
+        out = []
+        for idx, img, t, p in zip(e["gallery_index"], e["gallery_image"], e["gallery_true"], e["gallery_pred"]):
+            mark = "✓" if t == p else "✗"
+            cap = f"{mark} #{idx}: {self.classes[t]}" + ("" if t == p else f" → {self.classes[p]}")
+            out.append((enlarge(img, 112), cap))
+        return out
+
+    def confused(self, true: str, pred: str, limit: int = 48) -> list[tuple[Image.Image, str]]:
+        """Test images of class ``true`` that the model called ``pred``."""
+        e = self.examples
+        t, p = self.classes.index(true), self.classes.index(pred)
+        sel = np.flatnonzero((e["wrong_true"] == t) & (e["wrong_pred"] == p))[:limit]
+        return [(enlarge(e["wrong_image"][i], 112), f"#{e['wrong_index'][i]} p={float(e['wrong_prob'][i][p]):.2f}") for i in sel]
+
+    def confusion_count(self, true: str, pred: str) -> int:
+        return int(self.metrics["confusion_matrix"][self.classes.index(true)][self.classes.index(pred)])
+
+
+class FacadeInsights:
+    def __init__(self, ckpt_dir: Path):
+        self.metrics = load_json(Path(ckpt_dir) / "facade_metrics.json")
+        self.examples = load_npz(Path(ckpt_dir) / "facade_examples.npz")
+        self.classes = self.metrics["classes"]
+
+    def summary_markdown(self) -> str:
+        m = self.metrics
+        ap, iou = m["per_class_ap"], m["per_class_iou"]
+        rows = "\n".join(f"| {c} | {ap[c]:.3f} | {iou[c]:.3f} |" for c in self.classes)
+        return (
+            f"**Mean AP {m['mean_ap']:.3f}**, mean IoU {m['mean_iou']:.3f}, pixel accuracy {m['pixel_accuracy'] * 100:.1f} %, "
+            f"test loss {m['test_loss']:.3f} on the {m['test_size']} `test_dev` facades "
+            f"({m['epochs']} epochs, {m['train_seconds'] / 60:.0f} min of training).\n\n"
+            f"| class | AP | IoU |\n|---|---|---|\n{rows}"
+        )
+
+    def gallery(self) -> list[tuple[Image.Image, str]]:
+        """Each example as photo | ground truth | prediction side by side."""
+        e = self.examples
+        out = []
+        for name, img, truth, pred in zip(e["name"], e["image"], e["truth"], e["pred"]):
+            strip = np.concatenate([img, colorize(truth), colorize(pred)], axis=1)
+            out.append((Image.fromarray(strip), f"{name}: photo | truth | prediction"))
+        return out

@@ -1,0 +1,103 @@
+"""The two networks, built from small composable blocks (in the spirit of timm).
+
+Each model takes its whole configuration as keyword arguments, and
+``build_model(kind, **config)`` rebuilds it from the config a checkpoint stores.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class ConvBNAct(nn.Sequential):
+    """3x3 conv, batch norm, ReLU: the unit both networks are made of."""
+
+    def __init__(self, cin: int, cout: int, k: int = 3):
+        super().__init__(nn.Conv2d(cin, cout, k, padding=k // 2, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+
+class FashionCNN(nn.Module):
+    """A VGG-style classifier for 28x28 greyscale images.
+
+    ``stem`` is a plain conv layer so that its filters can be shown as images.
+    """
+
+    def __init__(self, widths=(32, 64, 128), num_classes: int = 10, dropout: float = 0.3):
+        super().__init__()
+        self.config = dict(widths=tuple(widths), num_classes=num_classes, dropout=dropout)
+        w1, w2, w3 = widths
+        self.stem = nn.Conv2d(1, w1, 3, padding=1)
+        self.features = nn.Sequential(
+            nn.BatchNorm2d(w1),
+            nn.ReLU(inplace=True),
+            ConvBNAct(w1, w1),
+            nn.MaxPool2d(2),  # 14x14
+            ConvBNAct(w1, w2),
+            ConvBNAct(w2, w2),
+            nn.MaxPool2d(2),  # 7x7
+            ConvBNAct(w2, w3),
+            ConvBNAct(w3, w3),
+        )
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(dropout), nn.Linear(w3, num_classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(self.stem(x)))
+
+
+class Down(nn.Sequential):
+    def __init__(self, cin: int, cout: int):
+        super().__init__(nn.MaxPool2d(2), ConvBNAct(cin, cout), ConvBNAct(cout, cout))
+
+
+class Up(nn.Module):
+    """Bilinear upsampling, concatenation with the skip, two convs."""
+
+    def __init__(self, cin: int, cskip: int, cout: int):
+        super().__init__()
+        self.conv = nn.Sequential(ConvBNAct(cin + cskip, cout), ConvBNAct(cout, cout))
+
+    def forward(self, x: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
+        x = F.interpolate(x, size=skip.shape[-2:], mode="bilinear", align_corners=False)
+        return self.conv(torch.cat([x, skip], 1))
+
+
+class FacadeUNet(nn.Module):
+    """A U-Net encoder-decoder with skip connections.
+
+    Any input size works: the input is padded to a multiple of ``stride`` and the
+    output cropped back, so logits always match the input's height and width.
+    """
+
+    def __init__(self, base: int = 24, depth: int = 4, num_classes: int = 5, in_channels: int = 3):
+        super().__init__()
+        self.config = dict(base=base, depth=depth, num_classes=num_classes, in_channels=in_channels)
+        widths = [base * 2**i for i in range(depth + 1)]
+        self.stride = 2**depth
+        self.stem = nn.Sequential(ConvBNAct(in_channels, widths[0]), ConvBNAct(widths[0], widths[0]))
+        self.downs = nn.ModuleList(Down(widths[i], widths[i + 1]) for i in range(depth))
+        self.ups = nn.ModuleList(Up(widths[i + 1], widths[i], widths[i]) for i in reversed(range(depth)))
+        self.head = nn.Conv2d(widths[0], num_classes, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = x.shape[-2:]
+        ph, pw = -h % self.stride, -w % self.stride
+        if ph or pw:
+            x = F.pad(x, (0, pw, 0, ph), mode="reflect" if min(h, w) > max(ph, pw) else "replicate")
+        skips = [self.stem(x)]
+        for down in self.downs:
+            skips.append(down(skips[-1]))
+        x = skips.pop()
+        for up in self.ups:
+            x = up(x, skips.pop())
+        return self.head(x)[..., :h, :w]
+
+
+MODELS = {"fashion": FashionCNN, "facade": FacadeUNet}
+
+
+def build_model(kind: str, **config) -> nn.Module:
+    if kind not in MODELS:
+        raise ValueError(f"unknown model kind {kind!r}; expected one of {sorted(MODELS)}")
+    return MODELS[kind](**config)

@@ -1,0 +1,105 @@
+"""Matplotlib figures for the insights tab, built from the committed artefacts."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from .labels import FACADE_COLORS  # noqa: E402
+
+
+def per_class_bars(values: dict[str, float], title: str, xlabel: str = "accuracy", n_hard: int = 2):
+    """Horizontal bars, worst at the top; the hardest ``n_hard`` in red."""
+    names = sorted(values, key=values.get)
+    vals = [values[n] for n in names]
+    fig, ax = plt.subplots(figsize=(6, 0.35 * len(names) + 1.2))
+    colors = ["#d62728" if i < n_hard else "#1f77b4" for i in range(len(names))]
+    ax.barh(names, vals, color=colors)
+    for i, v in enumerate(vals):
+        ax.text(v + 0.005, i, f"{v:.3f}", va="center", fontsize=8)
+    ax.set_xlim(min(0.5, min(vals) - 0.05), 1.04)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.invert_yaxis()
+    fig.tight_layout()
+    return fig
+
+
+def confusion_heatmap(cm, classes, title: str = "Confusion matrix (test set)"):
+    cm = np.asarray(cm)
+    norm = cm / np.maximum(cm.sum(1, keepdims=True), 1)
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    im = ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(classes)), classes, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(len(classes)), classes, fontsize=8)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    for i in range(len(classes)):
+        for j in range(len(classes)):
+            if cm[i, j]:
+                ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=6, color="white" if norm[i, j] > 0.5 else "black")
+    fig.colorbar(im, ax=ax, fraction=0.046, label="share of true class")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def training_curves(history: list[dict], metrics=("loss", "acc")):
+    """One panel per metric with train and validation lines, when the history has them."""
+    epochs = [r["epoch"] for r in history]
+    panels = [m for m in metrics if any(k.endswith(m) for k in history[0])] if history else []
+    fig, axes = plt.subplots(1, max(1, len(panels)), figsize=(5 * max(1, len(panels)), 3.4), squeeze=False)
+    for ax, m in zip(axes[0], panels):
+        for key in sorted(k for k in history[0] if k.endswith(m)):
+            ax.plot(epochs, [r[key] for r in history], marker=".", label=key.replace("_", " "))
+        ax.set_xlabel("epoch")
+        ax.set_title(m)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def filter_grid(weights: np.ndarray, cols: int = 8):
+    """First-layer filters [N,k,k] as small images; blue negative, red positive."""
+    n = len(weights)
+    rows = int(np.ceil(n / cols))
+    lim = float(np.abs(weights).max()) or 1.0
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 0.9, rows * 0.9 + 0.4), squeeze=False)
+    for i, ax in enumerate(axes.ravel()):
+        ax.axis("off")
+        if i < n:
+            ax.imshow(weights[i], cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
+            ax.set_title(str(i), fontsize=6)
+    fig.suptitle(f"First conv layer: {n} filters of {weights.shape[1]}x{weights.shape[2]}", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def grouped_class_bars(series: dict[str, dict[str, float]], title: str):
+    """Bars per class for several metrics (e.g. AP and IoU), bars in the class colours."""
+    classes = list(next(iter(series.values())))
+    x = np.arange(len(classes))
+    width = 0.8 / len(series)
+    fig, ax = plt.subplots(figsize=(6.5, 3.4))
+    for k, (name, vals) in enumerate(series.items()):
+        colors = [np.array(c) / 255 for c in FACADE_COLORS[: len(classes)]]
+        bars = ax.bar(
+            x + k * width - 0.4 + width / 2,
+            [vals[c] for c in classes],
+            width,
+            color=colors,
+            edgecolor="black",
+            hatch=["", "//", ".."][k % 3],
+            label=name,
+        )
+        ax.bar_label(bars, fmt="%.2f", fontsize=7)
+    ax.set_xticks(x, classes)
+    ax.set_ylim(0, 1.08)
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,215 @@
+"""Turning whatever a person gives the app into what the networks were trained on.
+
+``load_image`` opens and validates any upload (EXIF rotation, odd modes, bombs,
+truncation). ``fashion_input`` carries a drawing or product photo into the
+Fashion-MNIST domain: a light object on black, cropped, centred and scaled so
+the longer side fills the 28x28 frame. ``facade_input`` rescales a building
+photo to the scale of the 256x256 training facades.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter, ImageOps
+
+from .labels import FACADE_SIZE, FASHION_SIZE
+
+MAX_PIXELS = 50_000_000  # ~8000x6000; larger images are refused as likely decompression bombs
+MIN_SIDE = 8
+
+
+class InputError(ValueError):
+    """The input cannot be used; the message names the problem and the fix."""
+
+
+def load_image(src) -> Image.Image:
+    """Open a path, bytes, numpy array or PIL image as an upright RGB(A) or L image.
+
+    Every way an upload can be broken ends in an ``InputError`` with a clear message.
+    """
+    if src is None:
+        raise InputError("No image given. Upload a picture (PNG, JPEG, WebP...) or draw on the canvas.")
+    if isinstance(src, np.ndarray):
+        if src.size == 0:
+            raise InputError("The image is empty (0 pixels). Upload a real picture.")
+        arr = src
+        if arr.dtype != np.uint8:
+            hi = float(arr.max()) if arr.size else 1.0
+            arr = (arr / (hi if hi > 0 else 1.0) * 255).clip(0, 255).astype(np.uint8)
+        img = Image.fromarray(arr)
+    elif isinstance(src, Image.Image):
+        img = src
+    else:
+        img = _open(src)
+    w, h = img.size
+    if w * h > MAX_PIXELS:
+        raise InputError(
+            f"The image is {w}x{h} = {w * h / 1e6:.0f} megapixels; the limit is {MAX_PIXELS / 1e6:.0f}. Resize it and try again."
+        )
+    if min(w, h) < MIN_SIDE:
+        raise InputError(f"The image is only {w}x{h} pixels; it needs at least {MIN_SIDE} pixels on each side.")
+    try:
+        img = ImageOps.exif_transpose(img)
+        return _normalise_mode(img)
+    except (OSError, SyntaxError, ValueError) as e:
+        raise InputError(f"The image could not be decoded ({e}). It may be truncated or corrupt: save it again and re-upload.") from e
+
+
+def _open(src) -> Image.Image:
+    name = str(src) if not isinstance(src, (bytes, bytearray)) else "upload"
+    data = io.BytesIO(src) if isinstance(src, (bytes, bytearray)) else src
+    if isinstance(src, (str, Path)) and not Path(src).is_file():
+        raise InputError(f"File {name} does not exist.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            old = Image.MAX_IMAGE_PIXELS
+            Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+            try:
+                img = Image.open(data)
+                w, h = img.size
+                if w * h > MAX_PIXELS:
+                    raise InputError(
+                        f"The image is {w}x{h} = {w * h / 1e6:.0f} megapixels; the limit is {MAX_PIXELS / 1e6:.0f}. Resize it and try again."
+                    )
+                img.load()
+            finally:
+                Image.MAX_IMAGE_PIXELS = old
+    except InputError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise InputError(f"The image is too large to open safely ({e}). Resize it below {MAX_PIXELS / 1e6:.0f} megapixels.") from e
+    except Image.UnidentifiedImageError as e:
+        raise InputError(f"{Path(name).name} is not an image Pillow can read. Upload a PNG, JPEG, WebP, BMP or GIF.") from e
+    except (OSError, SyntaxError, ValueError) as e:
+        raise InputError(f"The image could not be decoded ({e}). It may be truncated or corrupt: save it again and re-upload.") from e
+    return img
+
+
+def _normalise_mode(img: Image.Image) -> Image.Image:
+    """Map every Pillow mode onto RGB, RGBA or L, keeping transparency."""
+    if img.mode in ("RGB", "RGBA", "L"):
+        return img
+    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        arr = np.asarray(img, dtype=np.float64)
+        lo, hi = np.percentile(arr, 0), np.percentile(arr, 100)
+        arr = (arr - lo) / (hi - lo) if hi > lo else np.zeros_like(arr)
+        return Image.fromarray((arr * 255).round().astype(np.uint8), "L")
+    if img.mode in ("1", "LA", "La"):
+        return img.convert("LA" if "A" in img.mode else "L").convert("RGBA" if "A" in img.mode else "L")
+    if img.mode == "P" or img.mode == "PA":
+        return img.convert("RGBA")
+    return img.convert("RGB")  # CMYK, YCbCr, LAB, HSV ...
+
+
+def to_grey(img: Image.Image) -> np.ndarray:
+    """float [H,W] in [0,1]; transparent pixels count as white paper."""
+    if img.mode in ("RGBA", "LA", "PA"):
+        white = Image.new("RGBA", img.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(white, img.convert("RGBA"))
+    return np.asarray(img.convert("L"), dtype=np.float32) / 255.0
+
+
+# --------------------------------------------------------------------------- clothing
+
+
+@dataclass
+class FashionInput:
+    pixels: np.ndarray  # uint8 [28,28], light object on black, as in Fashion-MNIST
+    inverted: bool  # the background was light and got inverted
+    outline_filled: bool  # closed outlines were filled in
+    box: tuple[int, int, int, int]  # object's bounding box in the source (left, top, right, bottom)
+
+
+def fashion_input(img: Image.Image, drawing: bool | None = None, margin: float = 0.02) -> FashionInput:
+    """Carry a photo or drawing into Fashion-MNIST's domain.
+
+    ``drawing``: True treats the image as a sketch (fill closed outlines, thicken
+    strokes); None decides from the pixels (a near-binary image is a sketch).
+    """
+    g = to_grey(img)
+    h, w = g.shape
+    border = np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])
+    bg = float(np.median(border))
+    inverted = bg > 0.5
+    if inverted:
+        g, bg = 1.0 - g, 1.0 - bg
+    ink = np.clip((g - bg) / max(1e-6, 1.0 - bg), 0, 1)
+    peak = float(ink.max())
+    if peak < 0.1:
+        raise InputError("Nothing to classify: the picture is blank. Draw a piece of clothing or upload a photo of one.")
+    ink = ink / peak
+    mask = ink > 0.2
+    if mask.sum() < max(4, 1e-4 * h * w):
+        raise InputError("Nothing to classify: the drawing is too small or faint. Draw larger, with darker strokes.")
+    if drawing is None:
+        drawing = looks_like_drawing(ink, mask)
+    filled = False
+    if drawing:
+        ink, filled = _solidify_sketch(ink, mask)
+        mask = ink > 0.2
+    ys, xs = np.nonzero(mask)
+    top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    side = max(bottom - top, right - left)
+    pad = int(round(margin * side))
+    crop = ink[max(0, top - pad) : bottom + pad, max(0, left - pad) : right + pad]
+    # Pad to a square, then scale so the longer side fills the frame.
+    ch, cw = crop.shape
+    s = max(ch, cw)
+    square = np.zeros((s, s), np.float32)
+    square[(s - ch) // 2 : (s - ch) // 2 + ch, (s - cw) // 2 : (s - cw) // 2 + cw] = crop
+    small = Image.fromarray((square * 255).astype(np.uint8), "L").resize((FASHION_SIZE, FASHION_SIZE), Image.Resampling.LANCZOS)
+    return FashionInput(np.asarray(small), inverted, filled, (int(left), int(top), int(right), int(bottom)))
+
+
+def looks_like_drawing(ink: np.ndarray, mask: np.ndarray) -> bool:
+    """A sketch is near-binary: almost all of its ink is saturated strokes, with no mid-tone texture."""
+    vals = ink[mask]
+    return bool((vals > 0.85).mean() > 0.85 and ((ink > 0.05) & (ink < 0.6)).sum() < 0.25 * mask.sum())
+
+
+def _solidify_sketch(ink: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Thicken thin strokes and fill closed outlines, as Fashion-MNIST's items are solid.
+
+    Strokes are dilated to about 1/14 of the object's size (2 px once at 28x28),
+    which also closes small gaps; everything the border's flood fill cannot reach
+    is inside an outline and gets a mid-grey fill like the garments' texture.
+    """
+    ys, xs = np.nonzero(mask)
+    size = max(np.ptp(ys), np.ptp(xs)) + 1
+    k = int(size / 14) | 1
+    k = min(k, 31)
+    m = Image.fromarray(mask.astype(np.uint8) * 255, "L")
+    thin = k >= 3 and (np.asarray(m.filter(ImageFilter.MinFilter(k))) > 0).sum() < 0.3 * mask.sum()
+    if thin:  # solid shapes keep their gaps (between trouser legs, say); only strokes grow
+        m = m.filter(ImageFilter.MaxFilter(k))
+    thick = np.asarray(m) > 0
+    # Flood the background from a 1-pixel frame around the image.
+    framed = Image.fromarray(np.pad(thick, 1).astype(np.uint8) * 255, "L").copy()  # writable
+    ImageDraw.floodfill(framed, (0, 0), 128)
+    outside = np.asarray(framed)[1:-1, 1:-1] == 128
+    inside = ~outside & ~thick
+    out = np.maximum(ink, thick * 1.0)
+    filled = inside.sum() > 0.05 * thick.sum()
+    if filled:
+        out = np.where(inside, 0.6, out)
+    return out.astype(np.float32), bool(filled)
+
+
+# --------------------------------------------------------------------------- facades
+
+
+def facade_input(img: Image.Image, target: int = FACADE_SIZE) -> np.ndarray:
+    """uint8 RGB [h,w,3] rescaled so its area is about target^2 (the training scale), aspect kept."""
+    rgb = img.convert("RGB") if img.mode != "RGBA" else Image.alpha_composite(Image.new("RGBA", img.size, "white"), img).convert("RGB")
+    w, h = rgb.size
+    scale = target / np.sqrt(w * h)
+    size = (max(16, round(w * scale)), max(16, round(h * scale)))
+    if size != (w, h):
+        rgb = rgb.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    return np.asarray(rgb)

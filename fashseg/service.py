@@ -1,0 +1,144 @@
+"""Everything the app does, with no Gradio in it.
+
+``FashSeg`` loads both models and the artefacts once at start-up. A missing or
+broken file disables only the part that needs it and keeps its message, so the
+app still serves the rest. Handlers return plain Python values and raise
+``InputError`` or ``Unavailable`` with a message meant for the user.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from .checkpoint import CheckpointError
+from .inference import CHECKPOINT_DIR, Classifier, Segmenter
+from .insights import FacadeInsights, FashionInsights
+from .labels import FACADE_CLASSES, FASHION_CLASSES
+from .preprocess import InputError
+from .visualize import enlarge, heatmap_overlay, legend_html, overlay
+
+
+class Unavailable(RuntimeError):
+    """A model or artefact could not be loaded; the message says how to regenerate it."""
+
+
+def _try(factory):
+    try:
+        return factory(), None
+    except CheckpointError as e:
+        return None, str(e)
+
+
+@dataclass
+class ClassifyResult:
+    probs: dict[str, float]
+    seen: Image.Image  # the 28x28 input the network received, enlarged
+    heat: Image.Image  # Grad-CAM over that input
+    note: str
+
+
+@dataclass
+class SegmentResult:
+    overlay: Image.Image
+    labels: np.ndarray
+    legend: str
+    shares: dict[str, float]
+    png_path: str
+
+
+PREVIEW_SIDE = 1600  # overlays are shown at most this large; the label PNG keeps full size
+
+
+def _preview(img: Image.Image) -> Image.Image:
+    """A display-sized copy: encoding a 12-megapixel overlay for the browser takes seconds."""
+    w, h = img.size
+    f = PREVIEW_SIDE / max(w, h)
+    return img if f >= 1 else img.resize((max(1, round(w * f)), max(1, round(h * f))), Image.Resampling.BILINEAR)
+
+
+class FashSeg:
+    def __init__(self, ckpt_dir: str | Path = CHECKPOINT_DIR, keep_files: int = 64):
+        self.ckpt_dir = Path(ckpt_dir)
+        self.classifier, self.classifier_error = _try(lambda: Classifier(self.ckpt_dir / "fashion.pt"))
+        self.segmenter, self.segmenter_error = _try(lambda: Segmenter(self.ckpt_dir / "facade.pt"))
+        self.fashion_insights, self.fashion_insights_error = _try(lambda: FashionInsights(self.ckpt_dir))
+        self.facade_insights, self.facade_insights_error = _try(lambda: FacadeInsights(self.ckpt_dir))
+        self._out_dir = Path(tempfile.mkdtemp(prefix="fashseg-"))
+        self._keep, self._files, self._lock = keep_files, [], threading.Lock()
+
+    # ------------------------------------------------------------------ status
+    def problems(self) -> list[str]:
+        return [e for e in (self.classifier_error, self.segmenter_error, self.fashion_insights_error, self.facade_insights_error) if e]
+
+    @staticmethod
+    def _need(obj, error):
+        if obj is None:
+            raise Unavailable(error)
+        return obj
+
+    # ------------------------------------------------------------------ clothing
+    def classify(self, image, drawing: bool | None = None) -> ClassifyResult:
+        clf = self._need(self.classifier, self.classifier_error)
+        r = clf.classify(image, drawing=drawing)
+        steps = ["inverted a light background" if r.input.inverted else "kept the dark background"]
+        if r.input.outline_filled:
+            steps.append("filled the closed outline")
+        note = (
+            f"**{r.top}** ({r.probs[r.top] * 100:.1f} %). Preprocessing {', '.join(steps)}, cropped to the object and scaled it into 28x28."
+        )
+        return ClassifyResult(r.probs, enlarge(r.input.pixels), heatmap_overlay(r.input.pixels, r.heatmap), note)
+
+    def classify_canvas(self, editor_value) -> ClassifyResult:
+        """A Sketchpad/ImageEditor value: classify its composite as a drawing."""
+        composite = editor_value.get("composite") if isinstance(editor_value, dict) else editor_value
+        if composite is None:
+            raise InputError("The canvas is empty. Draw a piece of clothing first.")
+        return self.classify(composite, drawing=True)
+
+    # ------------------------------------------------------------------ facades
+    def segment(self, image, opacity: float = 0.5) -> SegmentResult:
+        seg = self._need(self.segmenter, self.segmenter_error)
+        s = seg.segment(image)
+        path = self._save_png(s.label_png())
+        labels = s.labels
+        shown = _preview(s.image)
+        if shown.size != s.image.size:
+            labels = np.asarray(Image.fromarray(labels).resize(shown.size, Image.Resampling.NEAREST))
+        return SegmentResult(overlay(shown, labels, opacity), labels, legend_html(FACADE_CLASSES, shares=s.shares), s.shares, path)
+
+    @staticmethod
+    def reblend(image, labels: np.ndarray | None, opacity: float) -> Image.Image | None:
+        """Change the overlay's opacity without running the network again."""
+        if image is None or labels is None:
+            return None
+        from .preprocess import load_image
+
+        shown = _preview(load_image(image).convert("RGB"))
+        return overlay(shown, labels, opacity)
+
+    def _save_png(self, im: Image.Image) -> str:
+        path = self._out_dir / f"labels-{uuid.uuid4().hex[:8]}.png"
+        im.save(path, optimize=False)
+        with self._lock:  # keep the temp folder bounded
+            self._files.append(path)
+            while len(self._files) > self._keep:
+                self._files.pop(0).unlink(missing_ok=True)
+        return str(path)
+
+    # ------------------------------------------------------------------ insights
+    def fashion(self) -> FashionInsights:
+        return self._need(self.fashion_insights, self.fashion_insights_error)
+
+    def facade(self) -> FacadeInsights:
+        return self._need(self.facade_insights, self.facade_insights_error)
+
+    @property
+    def fashion_classes(self) -> list[str]:
+        return list(FASHION_CLASSES)

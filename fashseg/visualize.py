@@ -1,0 +1,52 @@
+"""Pictures made from model outputs: colour label maps, overlays, heat maps, enlarged inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib import colormaps
+from PIL import Image
+
+from .labels import FACADE_COLORS
+
+_PALETTE = np.array(FACADE_COLORS, dtype=np.uint8)
+
+
+def colorize(labels: np.ndarray) -> np.ndarray:
+    """uint8 RGB [H,W,3] of a class-index map in the data set's colours."""
+    return _PALETTE[np.clip(labels, 0, len(_PALETTE) - 1)]
+
+
+def overlay(image: Image.Image, labels: np.ndarray, opacity: float = 0.5) -> Image.Image:
+    """The photo with its label colours blended on top (opacity 0 = photo, 1 = labels)."""
+    color = Image.fromarray(colorize(labels), "RGB")
+    base = image.convert("RGB")
+    if base.size != color.size:
+        color = color.resize(base.size, Image.Resampling.NEAREST)
+    return Image.blend(base, color, float(np.clip(opacity, 0, 1)))
+
+
+def enlarge(pixels: np.ndarray, size: int = 280) -> Image.Image:
+    """A small greyscale image scaled up with hard pixel edges, so each input pixel is visible."""
+    return Image.fromarray(pixels.astype(np.uint8), "L").resize((size, size), Image.Resampling.NEAREST)
+
+
+def heatmap_overlay(pixels: np.ndarray, heat: np.ndarray, size: int = 280, alpha: float = 0.55) -> Image.Image:
+    """The 28x28 input in grey with a 'jet' heat map on top, enlarged."""
+    grey = np.repeat(pixels[..., None].astype(np.float32) / 255.0, 3, axis=2)
+    rgb = colormaps["jet"](np.clip(heat, 0, 1))[..., :3]
+    mix = (1 - alpha) * grey + alpha * rgb * np.clip(heat, 0.15, 1)[..., None] / 1.0
+    img = Image.fromarray((np.clip(mix, 0, 1) * 255).astype(np.uint8), "RGB")
+    return img.resize((size, size), Image.Resampling.BILINEAR)
+
+
+def legend_html(classes, colors=FACADE_COLORS, shares: dict | None = None) -> str:
+    """Colour swatches with class names (and shares), for a gr.HTML component."""
+    items = []
+    for name, (r, g, b) in zip(classes, colors):
+        share = f" {shares[name] * 100:.1f}%" if shares and name in shares else ""
+        items.append(
+            f'<span style="display:inline-flex;align-items:center;margin:0 12px 4px 0">'
+            f'<span style="width:16px;height:16px;border:1px solid #888;background:rgb({r},{g},{b});'
+            f'display:inline-block;margin-right:6px"></span>{name}{share}</span>'
+        )
+    return '<div class="legend">' + "".join(items) + "</div>"

@@ -1,0 +1,96 @@
+"""Train FashSeg's two networks and write their checkpoints and evaluation artefacts.
+
+    python train.py               # both networks, then evaluate each on its test set
+    python train.py fashion       # the Fashion-MNIST classifier only
+    python train.py facade        # the Mini Facade segmenter only
+    python train.py evaluate      # re-evaluate the checkpoints in --out, rewrite artefacts
+    python train.py fashion --resume   # continue an interrupted run from <out>/fashion.last.pt
+
+Defaults are the settings that produced the committed checkpoints.
+"""
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import fields
+from pathlib import Path
+
+import torch
+
+from fashseg.checkpoint import CheckpointError
+from fashseg.data import DataMissingError
+from fashseg.training import FacadeConfig, FashionConfig, evaluate_facade, evaluate_fashion, pick_device, train_facade, train_fashion
+
+SUMMARY_KEYS = ("test_accuracy", "test_loss", "mean_ap", "mean_iou", "pixel_accuracy", "train_seconds")
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("task", nargs="?", default="all", choices=["all", "fashion", "facade", "evaluate"], help="what to run (default: all)")
+    p.add_argument("--epochs", type=int, help=f"epochs (default: fashion {FashionConfig.epochs}, facade {FacadeConfig.epochs})")
+    p.add_argument(
+        "--batch-size", type=int, help=f"batch size (default: fashion {FashionConfig.batch_size}, facade {FacadeConfig.batch_size})"
+    )
+    p.add_argument("--lr", type=float, default=1e-3, help="peak AdamW learning rate, warm-up then cosine decay (default: 1e-3)")
+    p.add_argument("--weight-decay", type=float, default=5e-4, help="AdamW weight decay (default: 5e-4)")
+    p.add_argument("--seed", type=int, default=0, help="seed for the split, initialisation and augmentation (default: 0)")
+    p.add_argument("--data-dir", help="Fashion-MNIST root holding FashionMNIST/raw (default: ./data, then Debian's package, then download)")
+    p.add_argument(
+        "--facade-dir",
+        help="Mini Facade folder with train/ and test_dev/ (default: $FASHSEG_FACADE_DIR, ./data/mini_facade, ../shared/data/mini_facade)",
+    )
+    p.add_argument("--out", default="checkpoints", help="folder for checkpoints and artefacts (default: checkpoints)")
+    p.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), or any torch device string")
+    p.add_argument("--resume", action="store_true", help="continue from <out>/<name>.last.pt if it exists")
+    p.add_argument("--no-amp", action="store_true", help="train in fp32 instead of bf16 autocast")
+    p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    p.add_argument("--limit", type=int, help="train on only this many images (quick smoke runs)")
+    p.add_argument("--crop", type=int, help=f"facade training crop side (default: {FacadeConfig.crop})")
+    return p.parse_args(argv)
+
+
+def make_config(cls, args, data_key):
+    overrides = {
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "lr": args.lr,
+        "weight_decay": args.weight_decay,
+        "seed": args.seed,
+        "limit": args.limit,
+        "crop": args.crop,
+        data_key: getattr(args, data_key),
+    }
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in overrides.items() if v is not None and k in names})
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = pick_device(args.device)
+    out = Path(args.out)
+    results = {}
+    t0 = time.time()
+    try:
+        if args.task == "evaluate":
+            results["fashion"] = evaluate_fashion(out / "fashion.pt", args.data_dir, device)
+            results["facade"] = evaluate_facade(out / "facade.pt", args.facade_dir, device)
+        if args.task in ("all", "fashion"):
+            cfg = make_config(FashionConfig, args, "data_dir")
+            results["fashion"] = train_fashion(cfg, out, device, args.resume, amp=not args.no_amp)
+        if args.task in ("all", "facade"):
+            cfg = make_config(FacadeConfig, args, "facade_dir")
+            results["facade"] = train_facade(cfg, out, device, args.resume, amp=not args.no_amp)
+    except (DataMissingError, CheckpointError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    for name, m in results.items():
+        print(name, json.dumps({k: round(m[k], 4) for k in SUMMARY_KEYS if k in m}))
+    print(f"done in {time.time() - t0:.0f}s on {device}; artefacts in {out}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
