@@ -43,6 +43,7 @@ def parse_args(argv=None):
     p.add_argument("--out", default="checkpoints", help="folder for checkpoints and artefacts (default: checkpoints)")
     p.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), or any torch device string")
     p.add_argument("--resume", action="store_true", help="continue from <out>/<name>.last.pt if it exists")
+    p.add_argument("--stop-after", type=int, help="run at most this many epochs now, keeping last.pt for --resume (train in chunks)")
     p.add_argument("--no-amp", action="store_true", help="train in fp32 instead of bf16 autocast")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--limit", type=int, help="train on only this many images (quick smoke runs)")
@@ -79,14 +80,17 @@ def main(argv=None) -> int:
             results["facade"] = evaluate_facade(out / "facade.pt", args.facade_dir, device)
         if args.task in ("all", "fashion"):
             cfg = make_config(FashionConfig, args, "data_dir")
-            results["fashion"] = train_fashion(cfg, out, device, args.resume, amp=not args.no_amp)
+            results["fashion"] = train_fashion(cfg, out, device, args.resume, amp=not args.no_amp, stop_after=args.stop_after)
         if args.task in ("all", "facade"):
             cfg = make_config(FacadeConfig, args, "facade_dir")
-            results["facade"] = train_facade(cfg, out, device, args.resume, amp=not args.no_amp)
+            results["facade"] = train_facade(cfg, out, device, args.resume, amp=not args.no_amp, stop_after=args.stop_after)
     except (DataMissingError, CheckpointError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     for name, m in results.items():
+        if m is None:
+            print(f"{name}: stopped early as asked; continue with --resume")
+            continue
         print(name, json.dumps({k: round(m[k], 4) for k in SUMMARY_KEYS if k in m}))
     print(f"done in {time.time() - t0:.0f}s on {device}; artefacts in {out}/")
     return 0

@@ -46,7 +46,7 @@ class Classifier:
 
     def classify(self, image, drawing: bool | None = None) -> Classification:
         fin = fashion_input(load_image(image), drawing=drawing)
-        x = normalize_fashion(torch.from_numpy(fin.pixels)[None])
+        x = normalize_fashion(torch.from_numpy(fin.pixels.copy())[None])
         probs, cam = self._grad_cam(x)
         order = np.argsort(-probs)
         return Classification({self.classes[i]: float(probs[i]) for i in order}, fin, cam)

@@ -143,11 +143,14 @@ def predict_fashion(model, x_uint8: torch.Tensor, device, batch_size: int = 1000
     return torch.cat(out)
 
 
-def train_fashion(cfg: FashionConfig, out_dir: Path, device: torch.device, resume: bool = False, amp: bool = True) -> dict:
+def train_fashion(
+    cfg: FashionConfig, out_dir: Path, device: torch.device, resume: bool = False, amp: bool = True, stop_after: int | None = None
+) -> dict | None:
+    """Train, keep ``fashion.last.pt`` each epoch, then save and evaluate; ``stop_after`` epochs ends early (returns None)."""
     out_dir, paths = Path(out_dir), _paths(Path(out_dir), "fashion")
     torch.manual_seed(cfg.seed)
     x_all, y_all = load_fashion(cfg.data_dir, train=True)
-    tr_idx, va_idx = split_indices(len(x_all), cfg.n_val, cfg.seed)
+    tr_idx, va_idx = split_indices(len(x_all), min(cfg.n_val, len(x_all) // 10), cfg.seed)
     if cfg.limit:
         tr_idx, va_idx = tr_idx[: cfg.limit], va_idx[: max(1, cfg.limit // 10)]
     x_tr, y_tr = normalize_fashion(x_all[tr_idx]), y_all[tr_idx]
@@ -157,7 +160,8 @@ def train_fashion(cfg: FashionConfig, out_dir: Path, device: torch.device, resum
     steps = math.ceil(len(x_tr) / cfg.batch_size)
     opt, sched, gen, history, start = _init_state("fashion", cfg, model, device, steps, paths["last"] if resume else None)
 
-    for epoch in range(start, cfg.epochs):
+    end = cfg.epochs if stop_after is None else min(cfg.epochs, start + stop_after)
+    for epoch in range(start, end):
         model.train()
         t0, seen, loss_sum, correct = time.time(), 0, 0.0, 0
         perm = torch.randperm(len(x_tr), generator=gen)
@@ -205,6 +209,8 @@ def train_fashion(cfg: FashionConfig, out_dir: Path, device: torch.device, resum
             paths["last"],
         )
 
+    if end < cfg.epochs:
+        return None
     ckpt = _checkpoint_dict("fashion", cfg, model, history, cfg.epochs, fashion_meta())
     save_torch(ckpt, paths["final"])
     return evaluate_fashion(paths["final"], cfg.data_dir, device)
@@ -281,11 +287,14 @@ def facade_logits(model, images_uint8: torch.Tensor, device, batch_size: int = 4
         yield model(normalize_facade(images_uint8[i : i + batch_size]).to(device)).float().cpu()
 
 
-def train_facade(cfg: FacadeConfig, out_dir: Path, device: torch.device, resume: bool = False, amp: bool = True) -> dict:
+def train_facade(
+    cfg: FacadeConfig, out_dir: Path, device: torch.device, resume: bool = False, amp: bool = True, stop_after: int | None = None
+) -> dict | None:
+    """Train, keep ``facade.last.pt`` each epoch, then save and evaluate; ``stop_after`` epochs ends early (returns None)."""
     out_dir, paths = Path(out_dir), _paths(Path(out_dir), "facade")
     torch.manual_seed(cfg.seed)
     data = load_facade(cfg.facade_dir, "train")
-    tr_idx, va_idx = split_indices(len(data), cfg.n_val, cfg.seed)
+    tr_idx, va_idx = split_indices(len(data), min(cfg.n_val, max(1, len(data) // 10)), cfg.seed)
     if cfg.limit:
         tr_idx, va_idx = tr_idx[: cfg.limit], va_idx[: max(1, cfg.limit // 4)]
     x_tr, y_tr = normalize_facade(data.images[tr_idx]), data.labels[tr_idx]
@@ -299,7 +308,8 @@ def train_facade(cfg: FacadeConfig, out_dir: Path, device: torch.device, resume:
     steps = math.ceil(len(x_tr) / cfg.batch_size)
     opt, sched, gen, history, start = _init_state("facade", cfg, model, device, steps, paths["last"] if resume else None)
 
-    for epoch in range(start, cfg.epochs):
+    end = cfg.epochs if stop_after is None else min(cfg.epochs, start + stop_after)
+    for epoch in range(start, end):
         model.train()
         t0, seen, loss_sum = time.time(), 0, 0.0
         perm = torch.randperm(len(x_tr), generator=gen)
@@ -349,6 +359,8 @@ def train_facade(cfg: FacadeConfig, out_dir: Path, device: torch.device, resume:
             paths["last"],
         )
 
+    if end < cfg.epochs:
+        return None
     save_torch(_checkpoint_dict("facade", cfg, model, history, cfg.epochs, facade_meta()), paths["final"])
     return evaluate_facade(paths["final"], cfg.facade_dir, device)
 

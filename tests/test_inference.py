@@ -1,0 +1,85 @@
+"""Inference, overlays, artefact loading and the app's service layer, on tiny checkpoints."""
+
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from fashseg.inference import Classifier, Segmenter
+from fashseg.insights import FacadeInsights, FashionInsights
+from fashseg.preprocess import InputError
+from fashseg.service import FashSeg, Unavailable
+from fashseg.sketches import draw
+from fashseg.visualize import colorize, heatmap_overlay, overlay
+
+
+def test_classifier_returns_all_classes_sorted_with_a_heat_map(tiny_checkpoints):
+    r = Classifier(tiny_checkpoints / "fashion.pt").classify(draw("Trouser", filled=True))
+    p = list(r.probs.values())
+    assert len(p) == 10 and p == sorted(p, reverse=True) and abs(sum(p) - 1) < 1e-4
+    assert r.heatmap.shape == (28, 28) and 0 <= r.heatmap.min() and r.heatmap.max() <= 1
+
+
+def test_segmenter_maps_back_to_the_original_size(tiny_checkpoints):
+    seg = Segmenter(tiny_checkpoints / "facade.pt")
+    s = seg.segment(Image.new("RGB", (300, 200), (200, 180, 150)))
+    assert s.labels.shape == (200, 300) and s.labels.dtype == np.uint8
+    assert abs(sum(s.shares.values()) - 1) < 1e-6
+    png = s.label_png()
+    assert png.mode == "P" and png.size == (300, 200)
+    assert png.getpalette()[3:6] == [0, 128, 255]
+
+
+def test_overlay_opacity_ends():
+    img = Image.new("RGB", (4, 4), (10, 20, 30))
+    lab = np.full((4, 4), 3, np.uint8)
+    assert np.asarray(overlay(img, lab, 0.0))[0, 0].tolist() == [10, 20, 30]
+    assert np.asarray(overlay(img, lab, 1.0))[0, 0].tolist() == [255, 128, 0]
+    assert colorize(np.array([[0, 4]])).tolist() == [[[0, 0, 0], [255, 0, 0]]]
+
+
+def test_heatmap_overlay_is_an_enlarged_rgb_image():
+    im = heatmap_overlay(np.zeros((28, 28), np.uint8), np.ones((28, 28)))
+    assert im.size == (280, 280) and im.mode == "RGB"
+
+
+def test_insights_read_the_artefacts(tiny_checkpoints):
+    f = FashionInsights(tiny_checkpoints)
+    g = f.gallery()
+    assert g and all(isinstance(im, Image.Image) for im, _ in g)
+    assert "Test accuracy" in f.summary_markdown()
+    e = f.examples
+    if len(e["wrong_true"]):
+        t, p = f.classes[e["wrong_true"][0]], f.classes[e["wrong_pred"][0]]
+        assert len(f.confused(t, p)) == min(48, f.confusion_count(t, p)) > 0
+    s = FacadeInsights(tiny_checkpoints)
+    assert s.gallery()[0][0].size[0] == 3 * s.gallery()[0][0].size[1]  # photo | truth | prediction
+    assert "Mean AP" in s.summary_markdown()
+
+
+def test_service_runs_end_to_end(tiny_checkpoints):
+    svc = FashSeg(tiny_checkpoints)
+    assert svc.problems() == []
+    r = svc.classify_canvas({"composite": np.asarray(draw("Bag", filled=False).convert("RGBA")), "layers": [], "background": None})
+    assert r.seen.size == (280, 280) and len(r.probs) == 10 and "Preprocessing" in r.note
+    with pytest.raises(InputError, match="empty|blank"):
+        svc.classify_canvas({"composite": None})
+    s = svc.segment(Image.new("RGB", (3200, 1600), "grey"), 0.4)
+    assert s.overlay.size == (1600, 800)  # shown at preview size ...
+    assert Image.open(s.png_path).size == (3200, 1600)  # ... downloaded at full size
+
+
+def test_service_survives_missing_and_broken_files(tmp_path, tiny_checkpoints):
+    broken = tmp_path / "ck"
+    shutil.copytree(tiny_checkpoints, broken)
+    data = (broken / "fashion.pt").read_bytes()
+    (broken / "fashion.pt").write_bytes(data[:1000])
+    (broken / "facade_metrics.json").unlink()
+    svc = FashSeg(broken)
+    problems = " ".join(svc.problems())
+    assert "fashion.pt is unreadable" in problems and "facade_metrics.json is missing" in problems
+    with pytest.raises(Unavailable, match="python train.py fashion"):
+        svc.classify(draw("Bag", filled=True))
+    assert svc.segment(Image.new("RGB", (64, 64))).labels.shape == (64, 64)  # the other model still works
+    assert svc.fashion_insights is not None and svc.facade_insights is None

@@ -1,0 +1,137 @@
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from fashseg.preprocess import MAX_PIXELS, InputError, facade_input, fashion_input, load_image
+
+
+def _canvas(w=280, h=280, bg=255):
+    return Image.new("RGB", (w, h), (bg, bg, bg))
+
+
+def _png_bytes(img, fmt="PNG", **kw):
+    buf = io.BytesIO()
+    img.save(buf, fmt, **kw)
+    return buf.getvalue()
+
+
+def test_dark_object_on_white_is_inverted_to_light_on_black():
+    img = _canvas()
+    img.paste((0, 0, 0), (60, 60, 220, 220))
+    fin = fashion_input(img, drawing=False)
+    assert fin.inverted
+    assert fin.pixels[14, 14] > 200 and fin.pixels.dtype == np.uint8 and fin.pixels.shape == (28, 28)
+
+
+def test_light_object_on_black_is_kept():
+    img = _canvas(bg=0)
+    img.paste((200, 200, 200), (60, 60, 220, 220))
+    fin = fashion_input(img, drawing=False)
+    assert not fin.inverted and fin.pixels[14, 14] > 150
+
+
+def test_small_off_centre_object_is_cropped_centred_and_fills_the_frame():
+    img = _canvas(600, 400)
+    img.paste((0, 0, 0), (20, 30, 80, 90))  # 60x60 square in the top-left corner
+    fin = fashion_input(img, drawing=False)
+    ys, xs = np.nonzero(fin.pixels > 128)
+    assert abs(ys.mean() - 13.5) < 1 and abs(xs.mean() - 13.5) < 1
+    assert np.ptp(xs) + 1 >= 25  # longer side spans (nearly) the whole 28 px frame
+    assert fin.box == (20, 30, 80, 90)
+
+
+def test_aspect_ratio_is_kept_by_padding_to_square():
+    img = _canvas(400, 400)
+    img.paste((0, 0, 0), (50, 175, 350, 225))  # 300 x 50 bar
+    fin = fashion_input(img, drawing=False)
+    rows = np.nonzero(fin.pixels.max(1) > 128)[0]
+    cols = np.nonzero(fin.pixels.max(0) > 128)[0]
+    assert np.ptp(cols) + 1 >= 26 and 3 <= np.ptp(rows) + 1 <= 7
+    assert abs(rows.mean() - 13.5) < 1.5
+
+
+def test_closed_outline_is_filled_only_for_drawings():
+    img = _canvas()
+    from PIL import ImageDraw
+
+    ImageDraw.Draw(img).rectangle((60, 60, 220, 220), outline=(0, 0, 0), width=6)
+    sketch = fashion_input(img, drawing=True)
+    photo = fashion_input(img, drawing=False)
+    assert sketch.outline_filled and sketch.pixels[14, 14] > 100
+    assert not photo.outline_filled and photo.pixels[14, 14] < 30
+    assert fashion_input(img).outline_filled  # near-binary strokes are recognised as a sketch
+
+
+def test_blank_canvas_is_refused():
+    with pytest.raises(InputError, match="blank"):
+        fashion_input(_canvas(), drawing=True)
+    with pytest.raises(InputError, match="blank"):
+        fashion_input(Image.new("RGBA", (400, 400), (0, 0, 0, 0)), drawing=True)  # untouched sketchpad
+
+
+def test_exif_orientation_is_honoured():
+    img = _canvas(300, 100)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees on display
+    loaded = load_image(_png_bytes(img, "JPEG", exif=exif.tobytes()))
+    assert loaded.size == (100, 300)
+
+
+@pytest.mark.parametrize(
+    "make, mode",
+    [
+        (lambda: Image.fromarray((np.arange(64 * 64).reshape(64, 64) * 16).astype(np.uint16)), "L"),  # 16-bit
+        (lambda: Image.new("CMYK", (64, 64), (0, 0, 0, 255)), "RGB"),
+        (lambda: Image.new("RGB", (64, 64), "red").convert("P"), "RGBA"),
+        (lambda: Image.new("RGBA", (64, 64), (0, 0, 0, 0)), "RGBA"),
+        (lambda: Image.new("1", (64, 64), 1), "L"),
+    ],
+)
+def test_odd_modes_are_normalised(make, mode):
+    img = load_image(make())
+    assert img.mode == mode and img.size == (64, 64)
+
+
+def test_sixteen_bit_png_file_round_trip():
+    arr = np.zeros((64, 64), np.uint16)
+    arr[16:48, 16:48] = 60000
+    img = load_image(_png_bytes(Image.fromarray(arr)))
+    assert img.mode == "L" and np.asarray(img)[32, 32] == 255
+
+
+@pytest.mark.parametrize(
+    "data, match",
+    [
+        (None, "No image given"),
+        (b"this is not an image at all", "not an image"),
+        (_png_bytes(Image.new("RGB", (200, 200), "white"), "JPEG")[:300], "truncated or corrupt"),
+        (_png_bytes(Image.new("RGB", (1, 1))), "at least 8 pixels"),
+        (np.zeros((0, 0), np.uint8), "empty"),
+    ],
+)
+def test_bad_inputs_are_explained(data, match):
+    with pytest.raises(InputError, match=match):
+        load_image(data)
+
+
+def test_decompression_bomb_is_refused_before_decoding():
+    side = int(np.sqrt(MAX_PIXELS)) + 100
+    bomb = _png_bytes(Image.new("1", (side, side)))  # a few KB on disk, >50 megapixels decoded
+    assert len(bomb) < 200_000
+    with pytest.raises(InputError, match="megapixels"):
+        load_image(bomb)
+
+
+def test_missing_file_is_explained(tmp_path):
+    with pytest.raises(InputError, match="does not exist"):
+        load_image(tmp_path / "nope.png")
+
+
+@pytest.mark.parametrize("size", [(256, 256), (4000, 3000), (300, 1200), (20, 20)])
+def test_facade_input_rescales_to_training_scale_keeping_aspect(size):
+    out = facade_input(Image.new("RGB", size, "grey"))
+    h, w = out.shape[:2]
+    assert abs(np.sqrt(h * w) - 256) < 4
+    assert abs(w / h - size[0] / size[1]) < 0.05 * size[0] / size[1]

@@ -1,0 +1,80 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import torch
+from conftest import ROOT
+
+import train
+from fashseg.checkpoint import load_checkpoint, load_model, load_npz
+
+
+def test_train_py_writes_checkpoints_and_artefacts(tiny_checkpoints):
+    for kind in ("fashion", "facade"):
+        model, ck = load_model(tiny_checkpoints / f"{kind}.pt", kind)
+        assert ck["epoch"] == 1 and len(ck["history"]) == 1
+        assert ck["versions"]["torch"] == torch.__version__
+        assert ck["normalization"]["mean"] and ck["classes"]
+        assert (tiny_checkpoints / f"{kind}.last.pt").exists()
+    fm = json.loads((tiny_checkpoints / "fashion_metrics.json").read_text())
+    assert 0 <= fm["test_accuracy"] <= 1 and len(fm["per_class_accuracy"]) == 10
+    assert np.array(fm["confusion_matrix"]).sum() == fm["test_size"] == 100
+    ex = load_npz(tiny_checkpoints / "fashion_examples.npz")
+    assert ex["gallery_image"].shape[1:] == (28, 28)
+    assert (ex["wrong_true"] != ex["wrong_pred"]).all()
+    sm = json.loads((tiny_checkpoints / "facade_metrics.json").read_text())
+    assert set(sm["per_class_ap"]) == {"others", "facade", "pillar", "window", "balcony"}
+    assert sm["mean_ap"] == np.mean(list(sm["per_class_ap"].values()))
+    assert load_checkpoint(tiny_checkpoints / "facade.pt")["colors"][1] == [0, 128, 255]
+
+
+def test_evaluate_reproduces_stored_metrics(tiny_checkpoints, fake_fashion, fake_facade):
+    before = json.loads((tiny_checkpoints / "facade_metrics.json").read_text())
+    assert train.main(["evaluate", "--out", str(tiny_checkpoints), "--data-dir", str(fake_fashion), "--facade-dir", str(fake_facade)]) == 0
+    after = json.loads((tiny_checkpoints / "facade_metrics.json").read_text())
+    assert after["mean_ap"] == before["mean_ap"] and after["test_loss"] == before["test_loss"]
+
+
+def test_resume_continues_to_the_same_result(tmp_path, fake_fashion):
+    common = ["fashion", "--data-dir", str(fake_fashion), "--batch-size", "32", "--limit", "200"]
+    assert train.main([*common, "--out", str(tmp_path / "a"), "--epochs", "2"]) == 0
+    # the interrupted run: stops after epoch 1 of 2, then resumes
+    b = tmp_path / "b"
+    assert train.main([*common, "--out", str(b), "--epochs", "2", "--stop-after", "1"]) == 0
+    assert load_checkpoint(b / "fashion.last.pt")["epoch"] == 1 and not (b / "fashion.pt").exists()
+    assert train.main([*common, "--out", str(b), "--epochs", "2", "--resume"]) == 0
+    a = load_checkpoint(tmp_path / "a" / "fashion.pt")
+    b = load_checkpoint(b / "fashion.pt")
+    assert [r["epoch"] for r in b["history"]] == [1, 2]
+    for k in a["state_dict"]:
+        torch.testing.assert_close(a["state_dict"][k], b["state_dict"][k], rtol=1e-4, atol=1e-5)
+
+
+def test_missing_data_gives_a_clear_error_and_exit_code(tmp_path):
+    r = subprocess.run(
+        [sys.executable, "train.py", "facade", "--facade-dir", str(tmp_path / "none"), "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 2
+    assert "Mini Facade data set not found" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_help_lists_the_options():
+    r = subprocess.run([sys.executable, "train.py", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    for opt in (
+        "--epochs",
+        "--batch-size",
+        "--lr",
+        "--weight-decay",
+        "--seed",
+        "--data-dir",
+        "--facade-dir",
+        "--out",
+        "--device",
+        "--resume",
+    ):
+        assert opt in r.stdout
