@@ -69,7 +69,11 @@ def build_demo(svc: FashSeg) -> gr.Blocks:
                         draw_btn = gr.Button("Classify drawing", variant="primary")
                     with gr.Tab("Upload"):
                         photo = SafeImage(
-                            label="Photo of a garment, shoe or bag", type="filepath", sources=["upload", "clipboard"], height=320
+                            label="Photo of a garment, shoe or bag",
+                            type="filepath",
+                            sources=["upload", "clipboard"],
+                            height=320,
+                            elem_id="photo",
                         )
                         gr.Examples(
                             sorted(str(p) for p in (EXAMPLES / "fashion").glob("*.png")),
@@ -80,14 +84,18 @@ def build_demo(svc: FashSeg) -> gr.Blocks:
                     probs = gr.Label(num_top_classes=10, label="Class probabilities")
                     note = gr.Markdown()
                     with gr.Row():
-                        seen = gr.Image(label="What the network sees (28x28)", height=220)
-                        heat = gr.Image(label="What drove the decision (Grad-CAM)", height=220)
+                        seen = gr.Image(label="What the network sees (28x28)", height=300)
+                        heat = gr.Image(label="What drove the decision (Grad-CAM)", height=300)
 
         with gr.Tab("Segment a building"):
             with gr.Row():
                 with gr.Column():
                     building = SafeImage(
-                        label="Photo of a building facade (any size)", type="filepath", sources=["upload", "clipboard"], height=360
+                        label="Photo of a building facade (any size)",
+                        type="filepath",
+                        sources=["upload", "clipboard"],
+                        height=360,
+                        elem_id="building",
                     )
                     opacity = gr.Slider(0, 1, value=0.5, step=0.05, label="Overlay opacity")
                     seg_btn = gr.Button("Segment", variant="primary")

@@ -212,4 +212,4 @@ def facade_input(img: Image.Image, target: int = FACADE_SIZE) -> np.ndarray:
     size = (max(16, round(w * scale)), max(16, round(h * scale)))
     if size != (w, h):
         rgb = rgb.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
-    return np.asarray(rgb)
+    return np.array(rgb)  # a writable copy, as torch.from_numpy wants

@@ -26,6 +26,8 @@ class SafeImage(gr.Image):
     ``load_image``, which names the problem and the fix.
     """
 
+    is_template = True  # render with gr.Image's frontend
+
     def preprocess(self, payload):
         try:
             return super().preprocess(payload)
@@ -41,11 +43,13 @@ def user_errors(fn):
         try:
             return fn(*args, **kwargs)
         except (InputError, Unavailable, CheckpointError) as e:
-            raise gr.Error(str(e), title="Cannot do that") from None
+            raise gr.Error(str(e), title="Cannot do that", print_exception=False) from None
         except gr.Error:
             raise
         except Exception as e:
-            log.error("unexpected error in %s:\n%s", fn.__name__, traceback.format_exc())
-            raise gr.Error(f"Something went wrong ({type(e).__name__}). Try another image; the app keeps running.") from None
+            log.error("unexpected error in %s: %s", fn.__name__, traceback.format_exc(limit=-3))
+            raise gr.Error(
+                f"Something went wrong ({type(e).__name__}). Try another image; the app keeps running.", print_exception=False
+            ) from None
 
     return wrapper

@@ -25,7 +25,7 @@ from fashseg.labels import facade_palette  # noqa: E402
 
 torch.set_num_threads(min(2, torch.get_num_threads()))
 REQUIRE_DATA = os.environ.get("FASHSEG_REQUIRE_DATA") == "1"
-CHECKPOINTS = ROOT / "checkpoints"
+CHECKPOINTS = Path(os.environ.get("FASHSEG_TEST_CHECKPOINTS", ROOT / "checkpoints"))
 
 
 def _need(what: str, find):

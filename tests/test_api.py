@@ -1,0 +1,65 @@
+"""The app over HTTP, driven with gradio_client like any API user would."""
+
+import pytest
+from conftest import CHECKPOINTS
+from gradio_client import Client, handle_file
+from PIL import Image
+
+from fashseg.appserver import AppServer
+from fashseg.sketches import draw
+
+EXAMPLES = CHECKPOINTS.parent / "examples"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    log = tmp_path_factory.mktemp("app") / "app.log"
+    with AppServer(CHECKPOINTS, log=log) as app:
+        yield Client(app.url, verbose=False)
+        assert app.proc.poll() is None, "the app must still be running after the bad inputs"
+    assert "Traceback" not in log.read_text(errors="replace")
+
+
+def test_classify_endpoint(client, tmp_path):
+    path = tmp_path / "trousers.png"
+    draw("Trouser", filled=True).save(path)
+    label, seen, heat, note = client.predict(handle_file(str(path)), api_name="/classify")
+    assert label["label"] == "Trouser"
+    assert len(label["confidences"]) == 10
+    assert Image.open(seen).size == (280, 280) and Image.open(heat).size == (280, 280)
+    assert "Trouser" in note
+
+
+def test_segment_endpoint(client, tmp_path):
+    path = tmp_path / "wide.jpg"
+    Image.open(sorted((EXAMPLES / "facade").glob("*.jpg"))[0]).resize((640, 480)).save(path)
+    overlay, legend, shares, png, *_ = client.predict(handle_file(str(path)), 0.5, api_name="/segment")
+    assert Image.open(overlay).size == (640, 480)
+    assert Image.open(png).size == (640, 480) and Image.open(png).mode == "P"
+    assert {c["label"] for c in shares["confidences"]} == {"others", "facade", "pillar", "window", "balcony"}
+    assert "window" in legend
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: p.write_text("definitely not an image"), "not an image"),
+        (lambda p: Image.new("RGB", (1, 1)).save(p, "PNG"), "at least 8 pixels"),
+        (lambda p: p.write_bytes(open(sorted((EXAMPLES / "facade").glob("*.jpg"))[0], "rb").read()[:2000]), "truncated or corrupt"),
+    ],
+    ids=["text-file", "1x1", "truncated-jpeg"],
+)
+@pytest.mark.parametrize("api", ["/classify", "/segment"])
+def test_bad_inputs_get_clear_messages(client, tmp_path, make, message, api):
+    path = tmp_path / "bad.png"
+    make(path)
+    args = (handle_file(str(path)),) if api == "/classify" else (handle_file(str(path)), 0.5)
+    with pytest.raises(Exception, match=message):
+        client.predict(*args, api_name=api)
+
+
+def test_blank_upload_is_explained(client, tmp_path):
+    path = tmp_path / "white.png"
+    Image.new("RGB", (300, 300), "white").save(path)
+    with pytest.raises(Exception, match="blank"):
+        client.predict(handle_file(str(path)), api_name="/classify")

@@ -1,0 +1,71 @@
+"""Behaviour of the committed checkpoints on the kinds of input people give the app."""
+
+import numpy as np
+import pytest
+from conftest import CHECKPOINTS, need_fashion
+from PIL import Image
+
+from fashseg.data import load_fashion
+from fashseg.inference import Classifier, Segmenter
+from fashseg.labels import FASHION_CLASSES
+from fashseg.sketches import draw
+
+EXAMPLES = CHECKPOINTS.parent / "examples"
+
+
+@pytest.fixture(scope="module")
+def clf():
+    return Classifier(CHECKPOINTS / "fashion.pt")
+
+
+@pytest.fixture(scope="module")
+def seg():
+    return Segmenter(CHECKPOINTS / "facade.pt")
+
+
+def _as_photo(pixels: np.ndarray) -> Image.Image:
+    """A Fashion-MNIST image as a person would photograph it: dark on white, 280x280, RGB."""
+    return Image.fromarray(255 - pixels).resize((280, 280), Image.Resampling.BICUBIC).convert("RGB")
+
+
+@pytest.mark.realdata
+def test_fashion_mnist_images_rendered_dark_on_white_keep_their_label(clf):
+    x, y = load_fashion(need_fashion(), train=False, download=False)
+    x, y = x[:200].numpy(), y[:200].numpy()
+    direct = clf.predict_pixels(x).argmax(1)
+    rendered = np.array([FASHION_CLASSES.index(clf.classify(_as_photo(im)).top) for im in x])
+    assert FASHION_CLASSES[rendered[0]] == FASHION_CLASSES[y[0]] == "Ankle boot"
+    ok = direct == y  # on the images the network gets right at 28x28 ...
+    assert (rendered[ok] == y[ok]).mean() >= 0.95  # ... the photo path agrees
+    assert (rendered == y).mean() >= 0.88
+
+
+@pytest.mark.parametrize("name", ["Trouser", "Bag", "Sneaker"])
+@pytest.mark.parametrize("filled", [False, True], ids=["outline", "filled"])
+def test_drawings_are_recognised(clf, name, filled):
+    r = clf.classify(draw(name, filled=filled), drawing=True)
+    assert r.top == name, r.probs
+
+
+def test_example_files_are_classified_as_named(clf):
+    for path in sorted((EXAMPLES / "fashion").glob("test*.png")):
+        expected = {c.lower().replace(" ", "_").replace("/", "_"): c for c in FASHION_CLASSES}[path.stem.split("_", 1)[1]]
+        assert clf.classify(str(path)).top == expected, path.name
+
+
+def test_upscaled_photo_segments_like_the_original(seg):
+    path = sorted((EXAMPLES / "facade").glob("*.jpg"))[0]
+    small = Image.open(path).convert("RGB")
+    assert small.size == (256, 256)
+    base = seg.segment(small).labels
+    big = seg.segment(small.resize((1024, 768), Image.Resampling.BICUBIC)).labels
+    assert big.shape == (768, 1024)
+    base_up = np.asarray(Image.fromarray(base).resize((1024, 768), Image.Resampling.NEAREST))
+    assert (big == base_up).mean() >= 0.90
+
+
+def test_huge_phone_photo_is_segmented_at_full_size(seg):
+    img = Image.open(sorted((EXAMPLES / "facade").glob("*.jpg"))[1]).convert("RGB").resize((4000, 3000))
+    s = seg.segment(img)
+    assert s.labels.shape == (3000, 4000)
+    assert s.shares["window"] > 0.02 and s.shares["facade"] > 0.1

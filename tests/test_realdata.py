@@ -1,0 +1,40 @@
+"""The committed checkpoints, re-evaluated on the real test sets, must reproduce their artefacts and meet the targets."""
+
+import json
+import shutil
+
+import pytest
+from conftest import CHECKPOINTS, need_facade, need_fashion
+
+from fashseg.training import evaluate_facade, evaluate_fashion
+
+FASHION_TARGET = 0.940  # test accuracy (reference report: 0.9099)
+FACADE_TARGET = 0.70  # mean AP on test_dev (reference report: 0.53)
+
+
+def _reevaluate(kind, evaluate, data, tmp_path):
+    stored = json.loads((CHECKPOINTS / f"{kind}_metrics.json").read_text())
+    shutil.copy(CHECKPOINTS / f"{kind}.pt", tmp_path / f"{kind}.pt")
+    fresh = evaluate(tmp_path / f"{kind}.pt", data)
+    return stored, fresh
+
+
+@pytest.mark.realdata
+def test_fashion_checkpoint_reproduces_its_metrics_and_meets_the_target(tmp_path):
+    stored, fresh = _reevaluate("fashion", evaluate_fashion, need_fashion(), tmp_path)
+    assert fresh["test_size"] == 10_000
+    assert fresh["test_accuracy"] == pytest.approx(stored["test_accuracy"], abs=0.001)
+    for c, acc in stored["per_class_accuracy"].items():
+        assert fresh["per_class_accuracy"][c] == pytest.approx(acc, abs=0.002)
+    assert fresh["test_accuracy"] >= FASHION_TARGET
+
+
+@pytest.mark.realdata
+def test_facade_checkpoint_reproduces_its_metrics_and_meets_the_target(tmp_path):
+    stored, fresh = _reevaluate("facade", evaluate_facade, need_facade(), tmp_path)
+    assert fresh["test_size"] == 114
+    assert fresh["mean_ap"] == pytest.approx(stored["mean_ap"], abs=0.005)
+    for c, ap in stored["per_class_ap"].items():
+        assert fresh["per_class_ap"][c] == pytest.approx(ap, abs=0.005)
+    assert fresh["test_loss"] == pytest.approx(stored["test_loss"], rel=0.01)
+    assert fresh["mean_ap"] >= FACADE_TARGET
