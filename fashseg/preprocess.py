@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageOps
+from PIL import Image, ImageOps
 
 from .labels import FACADE_SIZE, FASHION_SIZE
 
@@ -126,12 +126,19 @@ class FashionInput:
     box: tuple[int, int, int, int]  # object's bounding box in the source (left, top, right, bottom)
 
 
+WORK_SIDE = 320  # images are shrunk to this before any pixel work: the result is 28x28 anyway
+SKETCH_SIDE = 56  # outlines are thickened and filled at twice the final resolution
+
+
 def fashion_input(img: Image.Image, drawing: bool | None = None, margin: float = 0.02) -> FashionInput:
     """Carry a photo or drawing into Fashion-MNIST's domain.
 
     ``drawing``: True treats the image as a sketch (fill closed outlines, thicken
     strokes); None decides from the pixels (a near-binary image is a sketch).
     """
+    scale = min(1.0, WORK_SIDE / max(img.size))
+    if scale < 1:
+        img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))), Image.Resampling.BOX)
     g = to_grey(img)
     h, w = g.shape
     border = np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])
@@ -149,22 +156,28 @@ def fashion_input(img: Image.Image, drawing: bool | None = None, margin: float =
         raise InputError("Nothing to classify: the drawing is too small or faint. Draw larger, with darker strokes.")
     if drawing is None:
         drawing = looks_like_drawing(ink, mask)
-    filled = False
-    if drawing:
-        ink, filled = _solidify_sketch(ink, mask)
-        mask = ink > 0.2
     ys, xs = np.nonzero(mask)
     top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
     side = max(bottom - top, right - left)
-    pad = int(round(margin * side))
+    pad = int(np.ceil(margin * side))
     crop = ink[max(0, top - pad) : bottom + pad, max(0, left - pad) : right + pad]
     # Pad to a square, then scale so the longer side fills the frame.
     ch, cw = crop.shape
     s = max(ch, cw)
     square = np.zeros((s, s), np.float32)
     square[(s - ch) // 2 : (s - ch) // 2 + ch, (s - cw) // 2 : (s - cw) // 2 + cw] = crop
-    small = Image.fromarray((square * 255).astype(np.uint8), "L").resize((FASHION_SIZE, FASHION_SIZE), Image.Resampling.LANCZOS)
-    return FashionInput(np.asarray(small), inverted, filled, (int(left), int(top), int(right), int(bottom)))
+    filled = False
+    if drawing:
+        square, filled = _solidify_sketch(_resize(square, SKETCH_SIDE))
+    small = _resize(square, FASHION_SIZE)
+    box = tuple(int(round(v / scale)) for v in (left, top, right, bottom))
+    return FashionInput((small * 255).round().astype(np.uint8), inverted, filled, box)
+
+
+def _resize(a: np.ndarray, side: int) -> np.ndarray:
+    """A float [0,1] square resized with Pillow's antialiasing filter."""
+    im = Image.fromarray((np.clip(a, 0, 1) * 255).astype(np.uint8), "L")
+    return np.asarray(im.resize((side, side), Image.Resampling.LANCZOS), dtype=np.float32) / 255.0
 
 
 def looks_like_drawing(ink: np.ndarray, mask: np.ndarray) -> bool:
@@ -173,32 +186,48 @@ def looks_like_drawing(ink: np.ndarray, mask: np.ndarray) -> bool:
     return bool((vals > 0.85).mean() > 0.85 and ((ink > 0.05) & (ink < 0.6)).sum() < 0.25 * mask.sum())
 
 
-def _solidify_sketch(ink: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, bool]:
+def _box_filter(mask: np.ndarray, k: int, op) -> np.ndarray:
+    """Binary dilation (op=np.max) or erosion (op=np.min) with a k x k square."""
+    p = k // 2
+    padded = np.pad(mask, p, constant_values=op is np.min)
+    return op(np.lib.stride_tricks.sliding_window_view(padded, (k, k)), axis=(2, 3))
+
+
+def _outside(free: np.ndarray) -> np.ndarray:
+    """Pixels of ``free`` connected to the image border (4-neighbourhood), by vectorised flooding."""
+    out = np.zeros_like(free)
+    out[[0, -1], :] = free[[0, -1], :]
+    out[:, [0, -1]] |= free[:, [0, -1]]
+    while True:
+        grown = out.copy()
+        grown[1:] |= out[:-1]
+        grown[:-1] |= out[1:]
+        grown[:, 1:] |= out[:, :-1]
+        grown[:, :-1] |= out[:, 1:]
+        grown &= free
+        if np.array_equal(grown, out):
+            return out
+        out = grown
+
+
+def _solidify_sketch(sq: np.ndarray) -> tuple[np.ndarray, bool]:
     """Thicken thin strokes and fill closed outlines, as Fashion-MNIST's items are solid.
 
-    Strokes are dilated to about 1/14 of the object's size (2 px once at 28x28),
-    which also closes small gaps; everything the border's flood fill cannot reach
-    is inside an outline and gets a mid-grey fill like the garments' texture.
+    Works on the object's square at 56x56. Thin strokes are dilated to about
+    1/14 of the object's size (2 px once at 28x28), which also closes small
+    gaps; whatever a flood from the border cannot reach is inside an outline
+    and gets a mid-grey fill like the garments' texture.
     """
-    ys, xs = np.nonzero(mask)
-    size = max(np.ptp(ys), np.ptp(xs)) + 1
-    k = int(size / 14) | 1
-    k = min(k, 31)
-    m = Image.fromarray(mask.astype(np.uint8) * 255, "L")
-    thin = k >= 3 and (np.asarray(m.filter(ImageFilter.MinFilter(k))) > 0).sum() < 0.3 * mask.sum()
-    if thin:  # solid shapes keep their gaps (between trouser legs, say); only strokes grow
-        m = m.filter(ImageFilter.MaxFilter(k))
-    thick = np.asarray(m) > 0
-    # Flood the background from a 1-pixel frame around the image.
-    framed = Image.fromarray(np.pad(thick, 1).astype(np.uint8) * 255, "L").copy()  # writable
-    ImageDraw.floodfill(framed, (0, 0), 128)
-    outside = np.asarray(framed)[1:-1, 1:-1] == 128
-    inside = ~outside & ~thick
-    out = np.maximum(ink, thick * 1.0)
-    filled = inside.sum() > 0.05 * thick.sum()
+    mask = sq > 0.2
+    k = max(3, round(SKETCH_SIDE / 14) | 1)
+    thin = _box_filter(mask, k, np.min).sum() < 0.3 * mask.sum()
+    thick = _box_filter(mask, k, np.max) if thin else mask  # solid shapes keep their gaps (between trouser legs)
+    inside = ~_outside(np.pad(~thick, 1, constant_values=True))[1:-1, 1:-1] & ~thick
+    out = np.maximum(sq, thick.astype(np.float32))
+    filled = bool(inside.sum() > 0.05 * thick.sum())
     if filled:
         out = np.where(inside, 0.6, out)
-    return out.astype(np.float32), bool(filled)
+    return out.astype(np.float32), filled
 
 
 # --------------------------------------------------------------------------- facades

@@ -39,7 +39,7 @@ def test_small_off_centre_object_is_cropped_centred_and_fills_the_frame():
     ys, xs = np.nonzero(fin.pixels > 128)
     assert abs(ys.mean() - 13.5) < 1 and abs(xs.mean() - 13.5) < 1
     assert np.ptp(xs) + 1 >= 25  # longer side spans (nearly) the whole 28 px frame
-    assert fin.box == (20, 30, 80, 90)
+    assert np.allclose(fin.box, (20, 30, 80, 90), atol=2)  # found on a shrunk copy, reported in source pixels
 
 
 def test_aspect_ratio_is_kept_by_padding_to_square():

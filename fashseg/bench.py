@@ -1,0 +1,289 @@
+"""Benchmarks: ``python -m fashseg.bench`` prints a table and writes the same figures as JSON.
+
+Each latency is the median (p50) and p95 of repeated runs after a warm-up. The
+machine (CPU model, cores, torch threads, device) is recorded with the figures.
+Goals (on a 2-core CPU) are printed beside each figure; nothing here fails a
+test: speed lives in this output, not in timed tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .data import PROJECT_DIR
+
+CHECKPOINTS = PROJECT_DIR / "checkpoints"
+EXAMPLES = PROJECT_DIR / "examples"
+
+
+def timeit(fn, repeat: int, warmup: int = 3) -> dict:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return {"p50_ms": statistics.median(times), "p95_ms": float(np.percentile(times, 95)), "n": repeat}
+
+
+def machine() -> dict:
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "device": "cpu",
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+    }
+
+
+# --------------------------------------------------------------------------- inference
+
+
+def bench_classify(repeat: int) -> dict:
+    from PIL import Image
+
+    from .inference import Classifier
+    from .sketches import draw
+
+    clf = Classifier(CHECKPOINTS / "fashion.pt")
+    photo = Image.open(EXAMPLES / "fashion" / "test0000_ankle_boot.png").convert("RGB")
+    photo = Image.fromarray(255 - np.asarray(photo))  # a dark-on-white 280x280 RGB picture
+    canvas = {"composite": np.asarray(draw("Trouser", filled=False, size=400).convert("RGBA"))}
+    out = {
+        "classify_photo_280": timeit(lambda: clf.classify(photo), repeat),
+        "classify_canvas_400": timeit(lambda: clf.classify(canvas["composite"], drawing=True), repeat),
+    }
+    try:
+        from .data import load_fashion
+
+        x = load_fashion(train=False, download=False)[0][:256].numpy()
+    except Exception:
+        x = np.random.default_rng(0).integers(0, 255, (256, 28, 28), dtype=np.uint8)
+    t = timeit(lambda: clf.predict_pixels(x), max(5, repeat // 5))
+    out["classify_batch256"] = {**t, "images_per_s": 256 / (t["p50_ms"] / 1000)}
+    return out
+
+
+def bench_segment(repeat: int) -> dict:
+    from PIL import Image
+
+    from .inference import Segmenter
+
+    seg = Segmenter(CHECKPOINTS / "facade.pt")
+    base = Image.open(sorted((EXAMPLES / "facade").glob("*.jpg"))[0]).convert("RGB")
+    out = {}
+    for w, h, n in ((256, 256, repeat), (1024, 768, repeat), (4000, 3000, max(5, repeat // 4))):
+        # a JPEG file on disk, as an upload arrives: decoding is part of the cost
+        path = Path(tempfile.mkdtemp()) / f"photo_{w}x{h}.jpg"
+        base.resize((w, h), Image.Resampling.BICUBIC).save(path, quality=90)
+        out[f"segment_{w}x{h}"] = timeit(lambda p=path: seg.segment(str(p)), n, warmup=2)
+    return out
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+def bench_http(repeat: int) -> dict:
+    from gradio_client import Client, handle_file
+    from PIL import Image
+
+    from .appserver import AppServer
+
+    tmp = Path(tempfile.mkdtemp())
+    photo = tmp / "boot.png"
+    Image.fromarray(255 - np.asarray(Image.open(EXAMPLES / "fashion" / "test0000_ankle_boot.png"))).save(photo)
+    facade = tmp / "facade.jpg"
+    Image.open(sorted((EXAMPLES / "facade").glob("*.jpg"))[0]).convert("RGB").resize((1024, 768)).save(facade, quality=90)
+    t0 = time.perf_counter()
+    app = AppServer(CHECKPOINTS).start()
+    try:
+        client = Client(app.url, verbose=False)
+        client.predict(handle_file(str(photo)), api_name="/classify")
+        cold = time.perf_counter() - t0
+        rss_start = app.rss_mb()
+        out = {
+            "cold_start_to_first_classify_s": cold,
+            "http_classify": timeit(lambda: client.predict(handle_file(str(photo)), api_name="/classify"), repeat),
+            "http_segment_1024x768": timeit(
+                lambda: client.predict(handle_file(str(facade)), 0.5, api_name="/segment"), max(10, repeat // 2)
+            ),
+        }
+        done = 1 + 3 + repeat + 2 + max(10, repeat // 2)
+        for _ in range(max(0, 100 - done)):
+            client.predict(handle_file(str(photo)), api_name="/classify")
+        out["rss_mb_after_start"] = rss_start
+        out["rss_mb_after_100_requests"] = app.rss_mb()
+    finally:
+        app.stop()
+    return out
+
+
+# --------------------------------------------------------------------------- training throughput
+
+
+def _fashion_naive_loader(batch_size: int):
+    """The textbook pipeline: torchvision dataset, per-sample PIL transforms and ToTensor, DataLoader."""
+    from torch.utils.data import DataLoader
+    from torchvision import transforms as T
+    from torchvision.datasets import FashionMNIST
+
+    from .data import resolve_fashion_root
+    from .labels import FASHION_MEAN, FASHION_STD
+
+    tf = T.Compose(
+        [
+            T.RandomCrop(28, padding=2),
+            T.RandomHorizontalFlip(),
+            T.ToTensor(),
+            T.Normalize((FASHION_MEAN,), (FASHION_STD,)),
+            T.RandomErasing(p=0.25),
+        ]
+    )
+    ds = FashionMNIST(resolve_fashion_root(download=False), train=True, transform=tf)
+    return DataLoader(ds, batch_size=batch_size, shuffle=True, num_workers=0)
+
+
+def bench_training(steps: int) -> dict:
+    import torch.nn.functional as F
+
+    from .data import augment_fashion, load_fashion, normalize_fashion
+    from .models import FashionCNN
+    from .training import FashionConfig, autocast
+
+    cfg = FashionConfig()
+    bs = cfg.batch_size
+
+    def run(model, batches, amp: bool, channels_last: bool) -> float:
+        opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        model.train()
+        it = iter(batches())
+        for i in range(steps + 3):
+            if i == 3:
+                t = time.perf_counter()
+            x, y = next(it)
+            if channels_last:
+                x = x.contiguous(memory_format=torch.channels_last)
+            with autocast(torch.device("cpu"), amp):
+                logits = model(x)
+            loss = F.cross_entropy(logits.float(), y, label_smoothing=cfg.label_smoothing)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        return steps * bs / (time.perf_counter() - t)
+
+    # ours: whole set in memory, batched augmentation, bf16 autocast + channels_last
+    x_all, y_all = load_fashion(download=False)
+    x_norm = normalize_fashion(x_all)
+    gen = torch.Generator().manual_seed(0)
+
+    def ours():
+        perm = torch.randperm(len(x_norm), generator=gen)
+        for b in range(0, len(perm), bs):
+            idx = perm[b : b + bs]
+            yield augment_fashion(x_norm[idx], gen), y_all[idx]
+
+    torch.manual_seed(0)
+    ours_ips = run(FashionCNN(cfg.widths).to(memory_format=torch.channels_last), ours, amp=True, channels_last=True)
+    torch.manual_seed(0)
+    naive_ips = run(FashionCNN(cfg.widths), lambda: _fashion_naive_loader(bs), amp=False, channels_last=False)
+    # the data pipelines alone (no training step)
+    t = time.perf_counter()
+    for i, _ in enumerate(ours()):
+        if i == steps:
+            break
+    ours_data = steps * bs / (time.perf_counter() - t)
+    t = time.perf_counter()
+    for i, _ in enumerate(_fashion_naive_loader(bs)):
+        if i == steps:
+            break
+    naive_data = steps * bs / (time.perf_counter() - t)
+    return {
+        "train_fashion_images_per_s": ours_ips,
+        "train_fashion_naive_images_per_s": naive_ips,
+        "train_fashion_speedup": ours_ips / naive_ips,
+        "data_fashion_images_per_s": ours_data,
+        "data_fashion_naive_images_per_s": naive_data,
+        "data_fashion_speedup": ours_data / naive_data,
+        "steps": steps,
+        "batch_size": bs,
+    }
+
+
+GOALS = {
+    "classify_photo_280": ("p50_ms", "<=", 5),
+    "classify_canvas_400": ("p50_ms", "<=", 5),
+    "segment_1024x768": ("p50_ms", "<=", 300),
+    "segment_4000x3000": ("p50_ms", "<=", 1500),
+    "http_classify": ("p50_ms", "<=", 60),
+    "train_fashion_speedup": (None, ">=", 3),
+    "cold_start_to_first_classify_s": (None, "<=", 15),
+}
+
+
+def report(results: dict) -> str:
+    lines = [f"machine: {results['machine']}", "", f"{'figure':38s} {'p50':>10s} {'p95':>10s}  goal"]
+    for section in ("inference", "http", "training"):
+        for k, v in results.get(section, {}).items():
+            goal = GOALS.get(k)
+            g = ""
+            if goal:
+                field, op, target = goal
+                val = v[field] if field else v
+                ok = val <= target if op == "<=" else val >= target
+                g = f"{op} {target}  {'met' if ok else 'MISSED'}"
+            if isinstance(v, dict):
+                extra = f"  ({v['images_per_s']:.0f} images/s)" if "images_per_s" in v else ""
+                lines.append(f"{k:38s} {v['p50_ms']:8.1f}ms {v['p95_ms']:8.1f}ms  {g}{extra}")
+            else:
+                lines.append(f"{k:38s} {v:10.2f} {'':>10s}  {g}")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    global CHECKPOINTS
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--repeat", type=int, default=50, help="timed runs per latency figure (default 50)")
+    p.add_argument("--train-steps", type=int, default=40, help="training steps per throughput figure (default 40)")
+    p.add_argument("--skip", nargs="*", default=[], choices=["inference", "http", "training"], help="sections to leave out")
+    p.add_argument(
+        "--checkpoints", default=str(PROJECT_DIR / "checkpoints"), help="checkpoint folder (default: the committed checkpoints/)"
+    )
+    p.add_argument("--json", default="benchmarks/results.json", help="where to write the figures (default benchmarks/results.json)")
+    args = p.parse_args(argv)
+    CHECKPOINTS = Path(args.checkpoints)
+    results = {"machine": machine(), "when": time.strftime("%Y-%m-%d %H:%M:%S")}
+    if "inference" not in args.skip:
+        results["inference"] = {**bench_classify(args.repeat), **bench_segment(args.repeat)}
+    if "http" not in args.skip:
+        results["http"] = bench_http(args.repeat)
+    if "training" not in args.skip:
+        results["training"] = bench_training(args.train_steps)
+    print(report(results))
+    from .checkpoint import save_json
+
+    save_json(results, args.json)
+    print(f"\nwrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
