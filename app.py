@@ -11,10 +11,13 @@ import argparse
 import os
 from pathlib import Path
 
-import gradio as gr
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phoning home unless asked
+
+import gradio as gr  # noqa: E402
 
 from fashseg import plots
 from fashseg.labels import FASHION_CLASSES
+from fashseg.preprocess import InputError
 from fashseg.service import FashSeg
 from fashseg.ui import SafeImage, user_errors
 
@@ -36,6 +39,15 @@ def build_demo(svc: FashSeg) -> gr.Blocks:
         return r.probs, r.seen, r.heat, r.note
 
     @user_errors
+    def classify_drawing_live(editor):
+        """Runs after every stroke; an empty canvas (just cleared) quietly clears the results."""
+        try:
+            r = svc.classify_canvas(editor)
+        except InputError:
+            return None, None, None, ""
+        return r.probs, r.seen, r.heat, r.note
+
+    @user_errors
     def segment(image, opacity, progress=gr.Progress()):
         progress(0.1, desc="Segmenting")
         r = svc.segment(image, opacity)
@@ -51,7 +63,7 @@ def build_demo(svc: FashSeg) -> gr.Blocks:
         return ins.confused(true, pred), f"{ins.confusion_count(true, pred)} test images of **{true}** were predicted as **{pred}**."
 
     # ---------------------------------------------------------------- layout
-    with gr.Blocks(title="FashSeg") as demo:
+    with gr.Blocks(title="FashSeg", delete_cache=(3600, 3600)) as demo:
         gr.Markdown("# FashSeg\nClothing classification on Fashion-MNIST and building-facade segmentation on Mini Facade.")
         for problem in svc.problems():
             gr.Markdown(f"⚠️ {problem}")
@@ -120,6 +132,7 @@ def build_demo(svc: FashSeg) -> gr.Blocks:
                 else:
                     gr.Markdown(ins.summary_markdown())
                     with gr.Row():
+                        gr.Markdown(ins.table_markdown())
                         gr.Plot(
                             plots.per_class_bars(ins.metrics["per_class_accuracy"], "Per-class test accuracy"), label="Per-class accuracy"
                         )
@@ -159,6 +172,7 @@ def build_demo(svc: FashSeg) -> gr.Blocks:
         outs = [probs, seen, heat, note]
         photo.change(classify, photo, outs, api_name="classify")
         draw_btn.click(classify_drawing, canvas, outs, api_name="classify_drawing")
+        canvas.change(classify_drawing_live, canvas, outs, api_visibility="private", trigger_mode="always_last", show_progress="hidden")
         seg_btn.click(segment, [building, opacity], [seg_img, legend, shares, label_png, seg_labels], api_name="segment")
         building.upload(segment, [building, opacity], [seg_img, legend, shares, label_png, seg_labels], api_visibility="private")
         opacity.release(reblend, [building, seg_labels, opacity], seg_img, api_visibility="private")

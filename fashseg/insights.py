@@ -21,13 +21,16 @@ class FashionInsights:
         m = self.metrics
         pca = m["per_class_accuracy"]
         hard = sorted(pca, key=pca.get)[:2]
-        rows = "\n".join(f"| {c} | {pca[c]:.3f} |" for c in sorted(pca, key=pca.get))
         return (
             f"**Test accuracy {m['test_accuracy'] * 100:.2f} %** on {m['test_size']:,} Fashion-MNIST test images "
             f"(test loss {m['test_loss']:.3f}; {m['epochs']} epochs, {m['train_seconds'] / 60:.0f} min of training). "
-            f"Hardest classes: **{hard[0]}** ({pca[hard[0]]:.3f}) and **{hard[1]}** ({pca[hard[1]]:.3f}).\n\n"
-            f"| class | accuracy |\n|---|---|\n{rows}"
+            f"Hardest classes: **{hard[0]}** ({pca[hard[0]]:.3f}) and **{hard[1]}** ({pca[hard[1]]:.3f})."
         )
+
+    def table_markdown(self) -> str:
+        pca = self.metrics["per_class_accuracy"]
+        rows = "\n".join(f"| {c} | {pca[c]:.3f} |" for c in sorted(pca, key=pca.get))
+        return f"| class (hardest first) | test accuracy |\n|---|---|\n{rows}"
 
     def gallery(self) -> list[tuple[Image.Image, str]]:
         """2 correct and 2 wrong test images per class, captioned."""
