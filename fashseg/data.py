@@ -120,9 +120,21 @@ def normalize_fashion(x_uint8: torch.Tensor) -> torch.Tensor:
     return (x - FASHION_MEAN) / FASHION_STD
 
 
-def augment_fashion(x: torch.Tensor, gen: torch.Generator, shift: int = 2, erase_p: float = 0.25) -> torch.Tensor:
-    """Random shifts, horizontal flips and random erasing on a normalised batch [N,1,H,W]."""
+def augment_fashion(
+    x: torch.Tensor, gen: torch.Generator, shift: int = 2, erase_p: float = 0.25, silhouette_p: float = 0.0
+) -> torch.Tensor:
+    """Silhouettes, random shifts, horizontal flips and random erasing on a normalised batch [N,1,H,W].
+
+    ``silhouette_p`` of the images become flat silhouettes (object pixels set to one
+    grey level): that is what a person's drawing looks like after preprocessing,
+    so the classifier learns garments by shape as well as by texture.
+    """
     n, _, h, w = x.shape
+    if silhouette_p > 0:
+        raw = x * FASHION_STD + FASHION_MEAN
+        level = torch.empty(n, 1, 1, 1).uniform_(0.6, 1.0, generator=gen)
+        sil = ((raw > 0.1).float() * level - FASHION_MEAN) / FASHION_STD
+        x = torch.where((torch.rand(n, generator=gen) < silhouette_p)[:, None, None, None], sil, x)
     flip = torch.rand(n, generator=gen) < 0.5
     x = torch.where(flip[:, None, None, None], x.flip(3), x)
     if shift:

@@ -40,6 +40,7 @@ class FashionConfig:
     lr: float = 1e-3
     weight_decay: float = 5e-4
     label_smoothing: float = 0.1
+    silhouette: float = 0.15  # share of training images turned into flat silhouettes (helps drawings)
     widths: tuple = (48, 96, 192)
     dropout: float = 0.3
     n_val: int = 6000
@@ -168,7 +169,7 @@ def train_fashion(
         bar = tqdm(range(steps), desc=f"fashion {epoch + 1}/{cfg.epochs}", unit="batch", leave=False)
         for b in bar:
             idx = perm[b * cfg.batch_size : (b + 1) * cfg.batch_size]
-            xb = augment_fashion(x_tr[idx], gen).to(device, memory_format=torch.channels_last)
+            xb = augment_fashion(x_tr[idx], gen, silhouette_p=cfg.silhouette).to(device, memory_format=torch.channels_last)
             yb = y_tr[idx].to(device)
             with autocast(device, amp):
                 logits = model(xb)
