@@ -24,12 +24,15 @@ from fashseg.ui import SafeImage, user_errors
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE / "examples"
 CHECKPOINTS = Path(os.environ.get("FASHSEG_CHECKPOINTS", HERE / "checkpoints"))
+NO_IMAGE = "No image given: upload a picture (PNG, JPEG, WebP...) or pick an example."
 
 
 def build_demo(svc: FashSeg) -> gr.Blocks:
     # ---------------------------------------------------------------- handlers: thin wrappers over FashSeg
     @user_errors
     def classify(image):
+        if image is None:  # the upload was cleared
+            return None, None, None, NO_IMAGE
         r = svc.classify(image)
         return r.probs, r.seen, r.heat, r.note
 
@@ -49,6 +52,8 @@ def build_demo(svc: FashSeg) -> gr.Blocks:
 
     @user_errors
     def segment(image, opacity, progress=gr.Progress()):
+        if image is None:
+            return None, NO_IMAGE, None, None, None
         progress(0.1, desc="Segmenting")
         r = svc.segment(image, opacity)
         return r.overlay, r.legend, r.shares, r.png_path, r.labels
@@ -174,7 +179,7 @@ def build_demo(svc: FashSeg) -> gr.Blocks:
         draw_btn.click(classify_drawing, canvas, outs, api_name="classify_drawing")
         canvas.change(classify_drawing_live, canvas, outs, api_visibility="private", trigger_mode="always_last", show_progress="hidden")
         seg_btn.click(segment, [building, opacity], [seg_img, legend, shares, label_png, seg_labels], api_name="segment")
-        building.upload(segment, [building, opacity], [seg_img, legend, shares, label_png, seg_labels], api_visibility="private")
+        building.change(segment, [building, opacity], [seg_img, legend, shares, label_png, seg_labels], api_visibility="private")
         opacity.release(reblend, [building, seg_labels, opacity], seg_img, api_visibility="private")
     return demo
 

@@ -46,8 +46,9 @@ def test_segment_endpoint(client, tmp_path):
         (lambda p: p.write_text("definitely not an image"), "not an image"),
         (lambda p: Image.new("RGB", (1, 1)).save(p, "PNG"), "at least 8 pixels"),
         (lambda p: p.write_bytes(open(sorted((EXAMPLES / "facade").glob("*.jpg"))[0], "rb").read()[:2000]), "truncated or corrupt"),
+        (lambda p: Image.new("1", (9000, 9000)).save(p, "PNG"), "megapixels"),
     ],
-    ids=["text-file", "1x1", "truncated-jpeg"],
+    ids=["text-file", "1x1", "truncated-jpeg", "decompression-bomb"],
 )
 @pytest.mark.parametrize("api", ["/classify", "/segment"])
 def test_bad_inputs_get_clear_messages(client, tmp_path, make, message, api):
@@ -63,3 +64,10 @@ def test_blank_upload_is_explained(client, tmp_path):
     Image.new("RGB", (300, 300), "white").save(path)
     with pytest.raises(Exception, match="blank"):
         client.predict(handle_file(str(path)), api_name="/classify")
+
+
+def test_nothing_given_is_explained_not_crashed(client):
+    label, seen, heat, note = client.predict(None, api_name="/classify")
+    assert label is None and "No image given" in note
+    overlay, legend, *_ = client.predict(None, 0.5, api_name="/segment")
+    assert overlay is None and "No image given" in legend
