@@ -176,8 +176,18 @@ def build_demo(svc: FashSeg) -> gr.Blocks:
         # ---------------------------------------------------------------- events
         outs = [probs, seen, heat, note]
         photo.change(classify, photo, outs, api_name="classify")
-        draw_btn.click(classify_drawing, canvas, outs, api_name="classify_drawing")
-        canvas.change(classify_drawing_live, canvas, outs, api_visibility="private", trigger_mode="always_last", show_progress="hidden")
+        # one queue for both canvas events, so a stroke's late answer never overwrites the button's
+        draw_btn.click(classify_drawing, canvas, outs, api_name="classify_drawing", concurrency_id="canvas", concurrency_limit=1)
+        canvas.change(
+            classify_drawing_live,
+            canvas,
+            outs,
+            api_visibility="private",
+            trigger_mode="always_last",
+            show_progress="hidden",
+            concurrency_id="canvas",
+            concurrency_limit=1,
+        )
         seg_btn.click(segment, [building, opacity], [seg_img, legend, shares, label_png, seg_labels], api_name="segment")
         building.change(segment, [building, opacity], [seg_img, legend, shares, label_png, seg_labels], api_visibility="private")
         opacity.release(reblend, [building, seg_labels, opacity], seg_img, api_visibility="private")

@@ -68,6 +68,6 @@ def test_blank_upload_is_explained(client, tmp_path):
 
 def test_nothing_given_is_explained_not_crashed(client):
     label, seen, heat, note = client.predict(None, api_name="/classify")
-    assert label is None and "No image given" in note
+    assert not label and "No image given" in note
     overlay, legend, *_ = client.predict(None, 0.5, api_name="/segment")
-    assert overlay is None and "No image given" in legend
+    assert not overlay and "No image given" in legend

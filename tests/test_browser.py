@@ -71,10 +71,13 @@ def test_draw_trousers_and_classify(page):
         stroke(-0.45 + 0.33 * t, -0.9, -0.55 + 0.35 * t, 0.95)
         stroke(0.45 - 0.33 * t, -0.9, 0.55 - 0.35 * t, 0.95)
     page.get_by_role("button", name="Classify drawing").click()
-    label = _label_text(page)
-    label.wait_for(timeout=30_000)
+    # results also refresh after each stroke: wait for the settled answer
+    page.wait_for_function(
+        "() => { const e = document.querySelector('[data-testid=\"label-output-value\"]');"
+        " return e && e.innerText.trim() === 'Trouser' && !document.querySelector('.progress-text, .eta-bar'); }",
+        timeout=30_000,
+    )
     page.screenshot(path=SHOTS / "1-draw.png", full_page=True)
-    assert label.inner_text().strip() == "Trouser"
 
 
 def test_upload_a_photo_and_classify(page):
@@ -98,9 +101,9 @@ def test_segment_a_building(page):
 
 def test_insights_tab(page):
     page.get_by_role("tab", name="Model insights").click()
-    page.get_by_text("Test accuracy").wait_for(timeout=30_000)
+    page.get_by_text("Test accuracy", exact=False).first.wait_for(timeout=30_000)
     assert page.locator("img").count() > 20  # galleries and plots rendered
     page.screenshot(path=SHOTS / "4-insights.png", full_page=True)
     page.get_by_role("tab", name="Segmenter").click()
-    page.get_by_text("Mean AP").wait_for(timeout=30_000)
+    page.get_by_text("Mean AP", exact=False).first.wait_for(timeout=30_000)
     page.screenshot(path=SHOTS / "5-insights-segmenter.png", full_page=True)

@@ -8,6 +8,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 import pytest
 import torch
 from conftest import CHECKPOINTS, ROOT
@@ -150,7 +151,11 @@ def test_concurrent_requests_match_sequential_ones(tmp_path):
             label, *_ = client.predict(handle_file(str(p)), api_name=api)
             return label["label"], [round(c["confidence"], 5) for c in label["confidences"]]
         _, _, shares, png = client.predict(handle_file(str(p)), 0.5, api_name=api)
-        return shares["label"], [round(c["confidence"], 5) for c in shares["confidences"]], list(Image.open(png).getdata())[::97]
+        return (
+            shares["label"],
+            [round(c["confidence"], 5) for c in shares["confidences"]],
+            np.asarray(Image.open(png)).ravel()[::97].tolist(),
+        )
 
     with AppServer(CHECKPOINTS) as app:
         client = Client(app.url, verbose=False)
