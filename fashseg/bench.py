@@ -127,7 +127,10 @@ def bench_http(repeat: int) -> dict:
                 lambda: client.predict(handle_file(str(facade)), 0.5, api_name="/segment"), max(10, repeat // 2)
             ),
         }
-        done = 1 + 3 + repeat + 2 + max(10, repeat // 2)
+        lean = Client(app.url, verbose=False, download_files=False)  # leave the output images on the server
+        out["http_classify_no_download"] = timeit(lambda: lean.predict(handle_file(str(photo)), api_name="/classify"), repeat)
+        out["http_floor_trivial_echo"] = _trivial_gradio_floor(repeat)
+        done = 1 + 3 + repeat + 2 + max(10, repeat // 2) + 3 + repeat
         for _ in range(max(0, 100 - done)):
             client.predict(handle_file(str(photo)), api_name="/classify")
         out["rss_mb_after_start"] = rss_start
@@ -135,6 +138,25 @@ def bench_http(repeat: int) -> dict:
     finally:
         app.stop()
     return out
+
+
+def _trivial_gradio_floor(repeat: int) -> dict:
+    """Round trip of a Gradio app that only echoes text: what any /classify pays before our code runs."""
+    import gradio as gr
+    from gradio_client import Client
+
+    from .appserver import free_port
+
+    with gr.Blocks() as demo:
+        box = gr.Textbox()
+        box.submit(lambda s: s, box, box, api_name="echo")
+    port = free_port()
+    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        return timeit(lambda: client.predict("hi", api_name="/echo"), repeat)
+    finally:
+        demo.close()
 
 
 # --------------------------------------------------------------------------- training throughput

@@ -53,13 +53,14 @@ class Classifier:
 
     def _grad_cam(self, x: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
         """Grad-CAM on the last conv block (7x7), upsampled to the input."""
-        with torch.enable_grad():
+        with torch.no_grad():
             feats = self.model.features(self.model.stem(x))
-            feats.retain_grad()
+        feats.requires_grad_(True)  # backpropagate through the head only, not the whole network
+        with torch.enable_grad():
             logits = self.model.head(feats)
             top = logits[0].argmax()
-            logits[0, top].backward()
-        weights = feats.grad.mean((2, 3), keepdim=True)
+            (grad,) = torch.autograd.grad(logits[0, top], feats)
+        weights = grad.mean((2, 3), keepdim=True)
         cam = F.relu((weights * feats).sum(1, keepdim=True))
         cam = F.interpolate(cam, size=x.shape[-2:], mode="bilinear", align_corners=False)[0, 0].detach()
         cam = (cam / cam.max()).nan_to_num(0).numpy() if cam.max() > 0 else cam.numpy()

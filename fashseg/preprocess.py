@@ -110,8 +110,8 @@ def _normalise_mode(img: Image.Image) -> Image.Image:
 def to_grey(img: Image.Image) -> np.ndarray:
     """float [H,W] in [0,1]; transparent pixels count as white paper."""
     if img.mode in ("RGBA", "LA", "PA"):
-        white = Image.new("RGBA", img.size, (255, 255, 255, 255))
-        img = Image.alpha_composite(white, img.convert("RGBA"))
+        la = np.asarray(img.convert("LA"), dtype=np.float32) / 255.0
+        return la[..., 0] * la[..., 1] + (1.0 - la[..., 1])
     return np.asarray(img.convert("L"), dtype=np.float32) / 255.0
 
 
@@ -126,7 +126,7 @@ class FashionInput:
     box: tuple[int, int, int, int]  # object's bounding box in the source (left, top, right, bottom)
 
 
-WORK_SIDE = 320  # images are shrunk to this before any pixel work: the result is 28x28 anyway
+WORK_SIDE = 256  # images are shrunk to this before any pixel work: the result is 28x28 anyway
 SKETCH_SIDE = 56  # outlines are thickened and filled at twice the final resolution
 
 
