@@ -19,7 +19,7 @@ from fashseg import plots
 from fashseg.labels import FASHION_CLASSES
 from fashseg.preprocess import InputError
 from fashseg.service import FashSeg
-from fashseg.ui import SafeImage, user_errors
+from fashseg.ui import SafeImage, limit_malloc_arenas, user_errors
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE / "examples"
@@ -34,12 +34,12 @@ def build_demo(svc: FashSeg) -> gr.Blocks:
         if image is None:  # the upload was cleared
             return None, None, None, NO_IMAGE
         r = svc.classify(image)
-        return r.probs, r.seen, r.heat, r.note
+        return r.probs, svc.to_file(r.seen, "seen"), svc.to_file(r.heat, "heat"), r.note
 
     @user_errors
     def classify_drawing(editor):
         r = svc.classify_canvas(editor)
-        return r.probs, r.seen, r.heat, r.note
+        return r.probs, svc.to_file(r.seen, "seen"), svc.to_file(r.heat, "heat"), r.note
 
     @user_errors
     def classify_drawing_live(editor):
@@ -48,7 +48,7 @@ def build_demo(svc: FashSeg) -> gr.Blocks:
             r = svc.classify_canvas(editor)
         except InputError:
             return None, None, None, ""
-        return r.probs, r.seen, r.heat, r.note
+        return r.probs, svc.to_file(r.seen, "seen"), svc.to_file(r.heat, "heat"), r.note
 
     @user_errors
     def segment(image, opacity, progress=gr.Progress()):
@@ -56,11 +56,11 @@ def build_demo(svc: FashSeg) -> gr.Blocks:
             return None, NO_IMAGE, None, None, None
         progress(0.1, desc="Segmenting")
         r = svc.segment(image, opacity)
-        return r.overlay, r.legend, r.shares, r.png_path, r.labels
+        return svc.to_file(r.overlay, "overlay"), r.legend, r.shares, r.png_path, r.labels
 
     @user_errors
     def reblend(image, labels, opacity):
-        return svc.reblend(image, labels, opacity)
+        return svc.to_file(svc.reblend(image, labels, opacity), "overlay")
 
     @user_errors
     def confused(true, pred):
@@ -194,6 +194,7 @@ def build_demo(svc: FashSeg) -> gr.Blocks:
     return demo
 
 
+limit_malloc_arenas()
 demo = build_demo(FashSeg(CHECKPOINTS))
 demo.queue(default_concurrency_limit=2, max_size=64)
 

@@ -106,12 +106,12 @@ def check_loopback(url: str) -> None:
         raise SystemExit(f"refusing to load-test {url}: only loopback addresses (127.0.0.0/8, ::1, localhost) are allowed")
 
 
-def run(clients: int = 8, seconds: float = 60, url: str | None = None, checkpoints: str | None = None) -> dict:
+def run(clients: int = 8, seconds: float = 60, url: str | None = None, checkpoints: str | None = None, app_log: str | None = None) -> dict:
     from .appserver import AppServer
 
     app = None
     if url is None:
-        app = AppServer(checkpoints).start()
+        app = AppServer(checkpoints, log=app_log).start()
         url = app.url
     check_loopback(url)
     try:
@@ -161,10 +161,11 @@ def main(argv=None) -> int:
     p.add_argument("--url", help="a running app on a loopback address (default: start one)")
     p.add_argument("--checkpoints", help="checkpoint folder for the app it starts (default: checkpoints/)")
     p.add_argument("--json", help="also write the figures here")
+    p.add_argument("--app-log", help="write the started app's output here")
     args = p.parse_args(argv)
     if args.url:
         check_loopback(args.url)
-    r = run(args.clients, args.seconds, args.url, args.checkpoints)
+    r = run(args.clients, args.seconds, args.url, args.checkpoints, args.app_log)
     for k, v in r.items():
         print(f"{k:18s} {v:.1f}" if isinstance(v, float) else f"{k:18s} {v}")
     if args.json:

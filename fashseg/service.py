@@ -64,7 +64,7 @@ def _preview(img: Image.Image) -> Image.Image:
 
 
 class FashSeg:
-    def __init__(self, ckpt_dir: str | Path = CHECKPOINT_DIR, keep_files: int = 64):
+    def __init__(self, ckpt_dir: str | Path = CHECKPOINT_DIR, keep_files: int = 256):
         self.ckpt_dir = Path(ckpt_dir)
         self.classifier, self.classifier_error = _try(lambda: Classifier(self.ckpt_dir / "fashion.pt"))
         self.segmenter, self.segmenter_error = _try(lambda: Segmenter(self.ckpt_dir / "facade.pt"))
@@ -123,9 +123,26 @@ class FashSeg:
         shown = _preview(load_image(image).convert("RGB"))
         return overlay(shown, labels, opacity)
 
+    def to_file(self, im: Image.Image | None, prefix: str = "image") -> str | None:
+        """Save an output picture under a name of its own and return the path.
+
+        Gradio writes returned PIL images to a cache path named by their content,
+        non-atomically; two requests with the same answer then race, and a download
+        can be cut short. A file path is copied into the cache atomically instead.
+        """
+        if im is None:
+            return None
+        fmt = "jpeg" if max(im.size) > 400 else "png"
+        return self._save(im, prefix, fmt)
+
     def _save_png(self, im: Image.Image) -> str:
-        path = self._out_dir / f"labels-{uuid.uuid4().hex[:8]}.png"
-        im.save(path, optimize=False)
+        return self._save(im, "labels", "png")
+
+    def _save(self, im: Image.Image, prefix: str, fmt: str) -> str:
+        path = self._out_dir / f"{prefix}-{uuid.uuid4().hex[:12]}.{'jpg' if fmt == 'jpeg' else fmt}"
+        tmp = path.with_suffix(".tmp")
+        im.save(tmp, format=fmt, **({"quality": 90} if fmt == "jpeg" else {}))
+        tmp.replace(path)
         with self._lock:  # keep the temp folder bounded
             self._files.append(path)
             while len(self._files) > self._keep:

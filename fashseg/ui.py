@@ -5,6 +5,7 @@ Kept apart from app.py so that the app file stays layout and wiring only.
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import logging
 import traceback
@@ -53,3 +54,16 @@ def user_errors(fn):
             ) from None
 
     return wrapper
+
+
+def limit_malloc_arenas(arenas: int = 2) -> None:
+    """Cap glibc's malloc arenas before the server's threads start.
+
+    By default each worker thread gets its own arena, and freed image buffers stay
+    mapped in all of them: under load the resident memory creeps up by hundreds
+    of MB. Two arenas keep it flat at no measurable cost in speed.
+    """
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # M_ARENA_MAX
+    except (OSError, AttributeError):  # not glibc (macOS, musl, Windows): nothing to do
+        pass
