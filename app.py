@@ -70,10 +70,10 @@ def build_demo(svc: FashSeg) -> gr.Blocks:
     # ---------------------------------------------------------------- layout
     with gr.Blocks(title="FashSeg", delete_cache=(3600, 3600)) as demo:
         gr.Markdown("# FashSeg\nClothing classification on Fashion-MNIST and building-facade segmentation on Mini Facade.")
-        for problem in svc.problems():
-            gr.Markdown(f"⚠️ {problem}")
 
         with gr.Tab("Classify clothing"):
+            if svc.classifier_error:
+                gr.Markdown(f"⚠️ **This tab is unavailable.** {svc.classifier_error}")
             with gr.Row():
                 with gr.Column():
                     with gr.Tab("Draw"):
@@ -105,6 +105,8 @@ def build_demo(svc: FashSeg) -> gr.Blocks:
                         heat = gr.Image(label="What drove the decision (Grad-CAM)", height=300)
 
         with gr.Tab("Segment a building"):
+            if svc.segmenter_error:
+                gr.Markdown(f"⚠️ **This tab is unavailable.** {svc.segmenter_error}")
             with gr.Row():
                 with gr.Column():
                     building = SafeImage(

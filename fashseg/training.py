@@ -312,7 +312,7 @@ def train_facade(
     end = cfg.epochs if stop_after is None else min(cfg.epochs, start + stop_after)
     for epoch in range(start, end):
         model.train()
-        t0, seen, loss_sum = time.time(), 0, 0.0
+        t0, seen, loss_sum, hits, pixels = time.time(), 0, 0.0, 0, 0
         perm = torch.randperm(len(x_tr), generator=gen)
         bar = tqdm(range(steps), desc=f"facade {epoch + 1}/{cfg.epochs}", unit="batch", leave=False)
         for b in bar:
@@ -328,7 +328,10 @@ def train_facade(
             sched.step()
             seen += len(idx)
             loss_sum += loss.item() * len(idx)
-            bar.set_postfix(loss=f"{loss_sum / seen:.3f}")
+            valid = yb >= 0
+            hits += (logits.argmax(1)[valid] == yb[valid]).sum().item()
+            pixels += valid.sum().item()
+            bar.set_postfix(loss=f"{loss_sum / seen:.3f}", pixel_acc=f"{hits / max(1, pixels):.3f}")
         vl, vc, vn = 0.0, 0, 0
         for logits, yb in zip(facade_logits(model, x_va, device), y_va.split(4)):
             vl += F.cross_entropy(logits, yb, reduction="sum").item()
@@ -337,6 +340,7 @@ def train_facade(
         rec = {
             "epoch": epoch + 1,
             "train_loss": loss_sum / seen,
+            "train_pixel_acc": hits / max(1, pixels),  # on augmented crops
             "val_loss": vl / vn,
             "val_pixel_acc": vc / vn,
             "seconds": time.time() - t0,
