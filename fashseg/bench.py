@@ -210,6 +210,16 @@ def _train_rate(
     return steps * bs / (time.perf_counter() - t)
 
 
+def _ours_vs_naive(make_model, ours, naive, steps: int, bs: int, cfg, **loss) -> tuple[float, float]:
+    """The same fresh model trained both ways: ours (bf16, channels-last) and the naive one (fp32)."""
+    torch.manual_seed(0)
+    fast = _train_rate(make_model().to(memory_format=torch.channels_last), ours, steps, bs, cfg, amp=True, channels_last=True, **loss)
+    torch.manual_seed(0)
+    naive_loss = {k: v for k, v in loss.items() if k != "ignore_index"}  # naive crops have no pixels outside the image
+    slow = _train_rate(make_model(), naive, steps, bs, cfg, amp=False, channels_last=False, **naive_loss)
+    return fast, slow
+
+
 class _NaiveFacade(torch.utils.data.Dataset):
     """The textbook facade pipeline: JPEG and PNG opened per sample, PIL transforms, ToTensor."""
 
@@ -262,19 +272,7 @@ def bench_training_facade(steps: int) -> dict:
             _NaiveFacade(resolve_facade_dir() / "train", cfg.crop), batch_size=bs, shuffle=True, num_workers=0
         )
 
-    torch.manual_seed(0)
-    ours_ips = _train_rate(
-        FacadeUNet(cfg.base, cfg.depth).to(memory_format=torch.channels_last),
-        ours,
-        steps,
-        bs,
-        cfg,
-        amp=True,
-        channels_last=True,
-        ignore_index=-1,
-    )
-    torch.manual_seed(0)
-    naive_ips = _train_rate(FacadeUNet(cfg.base, cfg.depth), naive, steps, bs, cfg, amp=False, channels_last=False)
+    ours_ips, naive_ips = _ours_vs_naive(lambda: FacadeUNet(cfg.base, cfg.depth), ours, naive, steps, bs, cfg, ignore_index=-1)
     return {
         "train_facade_images_per_s": ours_ips,
         "train_facade_naive_images_per_s": naive_ips,
@@ -302,27 +300,8 @@ def bench_training(steps: int) -> dict:
             idx = perm[b : b + bs]
             yield augment_fashion(x_norm[idx], gen), y_all[idx]
 
-    torch.manual_seed(0)
-    ours_ips = _train_rate(
-        FashionCNN(cfg.widths).to(memory_format=torch.channels_last),
-        ours,
-        steps,
-        bs,
-        cfg,
-        amp=True,
-        channels_last=True,
-        label_smoothing=cfg.label_smoothing,
-    )
-    torch.manual_seed(0)
-    naive_ips = _train_rate(
-        FashionCNN(cfg.widths),
-        lambda: _fashion_naive_loader(bs),
-        steps,
-        bs,
-        cfg,
-        amp=False,
-        channels_last=False,
-        label_smoothing=cfg.label_smoothing,
+    ours_ips, naive_ips = _ours_vs_naive(
+        lambda: FashionCNN(cfg.widths), ours, lambda: _fashion_naive_loader(bs), steps, bs, cfg, label_smoothing=cfg.label_smoothing
     )
     # the data pipelines alone (no training step)
     t = time.perf_counter()

@@ -20,7 +20,7 @@ from PIL import Image
 from .checkpoint import CheckpointError
 from .inference import CHECKPOINT_DIR, Classifier, Segmenter
 from .insights import FacadeInsights, FashionInsights
-from .labels import FACADE_CLASSES, FASHION_CLASSES
+from .labels import FACADE_CLASSES
 from .preprocess import InputError
 from .visualize import enlarge, heatmap_overlay, legend_html, overlay
 
@@ -155,7 +155,3 @@ class FashSeg:
 
     def facade(self) -> FacadeInsights:
         return self._need(self.facade_insights, self.facade_insights_error)
-
-    @property
-    def fashion_classes(self) -> list[str]:
-        return list(FASHION_CLASSES)

@@ -182,3 +182,13 @@ def test_load_test_refuses_non_loopback_targets():
     check_loopback("http://127.0.0.1:7860/")
     with pytest.raises(SystemExit, match="only loopback"):
         check_loopback("http://10.0.0.5:7860/")
+
+
+def test_benchmark_command_runs_and_writes_json(tmp_path):
+    from fashseg import bench
+
+    out = tmp_path / "bench.json"
+    assert bench.main(["--repeat", "2", "--skip", "http", "training", "--json", str(out)]) == 0
+    r = json.loads(out.read_text())
+    assert r["machine"]["cores"] >= 1
+    assert r["inference"]["segment_4000x3000"]["p50_ms"] > 0 and r["inference"]["classify_batch256"]["images_per_s"] > 0
