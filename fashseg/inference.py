@@ -17,7 +17,7 @@ from PIL import Image
 from .checkpoint import load_model
 from .data import normalize_facade, normalize_fashion
 from .labels import FACADE_CLASSES, FASHION_CLASSES
-from .preprocess import FashionInput, facade_input, fashion_input, load_image
+from .preprocess import FashionInput, facade_input, fashion_input, load_image, to_rgb
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
 
@@ -100,8 +100,8 @@ class Segmenter:
 
     def segment(self, image) -> Segmentation:
         img = load_image(image)
-        rgb_img = img.convert("RGB") if img.mode != "RGB" else img
-        small = facade_input(img, self.train_size)
+        rgb_img = to_rgb(img)
+        small = facade_input(rgb_img, self.train_size)
         logits = self.logits(small)
         W, H = rgb_img.size
         f = min(1.0, self.SMOOTH_SIDE / max(W, H))

@@ -236,9 +236,18 @@ def _solidify_sketch(sq: np.ndarray) -> tuple[np.ndarray, bool]:
 # --------------------------------------------------------------------------- facades
 
 
+def to_rgb(img: Image.Image) -> Image.Image:
+    """RGB, with any transparency composited on white."""
+    if img.mode == "RGB":
+        return img
+    if img.mode == "RGBA":
+        return Image.alpha_composite(Image.new("RGBA", img.size, "white"), img).convert("RGB")
+    return img.convert("RGB")
+
+
 def facade_input(img: Image.Image, target: int = FACADE_SIZE) -> np.ndarray:
     """uint8 RGB [h,w,3] rescaled so its area is about target^2 (the training scale), aspect kept."""
-    rgb = img.convert("RGB") if img.mode != "RGBA" else Image.alpha_composite(Image.new("RGBA", img.size, "white"), img).convert("RGB")
+    rgb = to_rgb(img)
     w, h = rgb.size
     scale = target / np.sqrt(w * h)
     size = (max(16, round(w * scale)), max(16, round(h * scale)))

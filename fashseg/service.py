@@ -118,9 +118,9 @@ class FashSeg:
         """Change the overlay's opacity without running the network again."""
         if image is None or labels is None:
             return None
-        from .preprocess import load_image
+        from .preprocess import load_image, to_rgb
 
-        shown = _preview(load_image(image).convert("RGB"))
+        shown = _preview(to_rgb(load_image(image)))
         return overlay(shown, labels, opacity)
 
     def to_file(self, im: Image.Image | None, prefix: str = "image") -> str | None:
