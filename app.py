@@ -20,6 +20,7 @@ from fashseg.labels import FASHION_CLASSES
 from fashseg.preprocess import InputError
 from fashseg.service import FashSeg
 from fashseg.ui import SafeImage, limit_malloc_arenas, user_errors
+from fashseg.visualize import colorize
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE / "examples"
@@ -173,7 +174,11 @@ def build_demo(svc: FashSeg) -> gr.Blocks:
                             label="Per-class AP and IoU",
                         )
                         gr.Plot(plots.training_curves(fins.metrics["history"], ("loss", "acc")), label="Training curves")
-                    gr.Gallery(fins.gallery(), label="test_dev: photo | ground truth | prediction", columns=2, height="auto")
+                    ex = fins.examples
+                    gr.Plot(
+                        plots.facade_examples(ex["image"], ex["truth"], ex["pred"], ex["name"], colorize),
+                        label="test_dev: photo, ground truth, prediction",
+                    )
 
         # ---------------------------------------------------------------- events
         outs = [probs, seen, heat, note]

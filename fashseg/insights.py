@@ -8,7 +8,7 @@ import numpy as np
 from PIL import Image
 
 from .checkpoint import load_json, load_npz
-from .visualize import colorize, enlarge
+from .visualize import enlarge
 
 
 class FashionInsights:
@@ -69,12 +69,3 @@ class FacadeInsights:
             f"({m['epochs']} epochs, {m['train_seconds'] / 60:.0f} min of training).\n\n"
             f"| class | AP | IoU |\n|---|---|---|\n{rows}"
         )
-
-    def gallery(self) -> list[tuple[Image.Image, str]]:
-        """Each example as photo | ground truth | prediction side by side."""
-        e = self.examples
-        out = []
-        for name, img, truth, pred in zip(e["name"], e["image"], e["truth"], e["pred"]):
-            strip = np.concatenate([img, colorize(truth), colorize(pred)], axis=1)
-            out.append((Image.fromarray(strip), f"{name}: photo | truth | prediction"))
-        return out

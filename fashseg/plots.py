@@ -7,6 +7,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 
 from .labels import FACADE_COLORS  # noqa: E402
 
@@ -85,21 +86,34 @@ def grouped_class_bars(series: dict[str, dict[str, float]], title: str):
     x = np.arange(len(classes))
     width = 0.8 / len(series)
     fig, ax = plt.subplots(figsize=(6.5, 3.4))
+    handles = []
     for k, (name, vals) in enumerate(series.items()):
         colors = [np.array(c) / 255 for c in FACADE_COLORS[: len(classes)]]
-        bars = ax.bar(
-            x + k * width - 0.4 + width / 2,
-            [vals[c] for c in classes],
-            width,
-            color=colors,
-            edgecolor="black",
-            hatch=["", "//", ".."][k % 3],
-            label=name,
-        )
+        hatch = ["", "//", ".."][k % 3]
+        bars = ax.bar(x + k * width - 0.4 + width / 2, [vals[c] for c in classes], width, color=colors, edgecolor="black", hatch=hatch)
         ax.bar_label(bars, fmt="%.2f", fontsize=7)
+        handles.append(Patch(facecolor="white", edgecolor="black", hatch=hatch, label=name))
     ax.set_xticks(x, classes)
-    ax.set_ylim(0, 1.08)
+    ax.set_ylim(0, 1.15)
     ax.set_title(title)
-    ax.legend()
+    ax.legend(handles=handles, loc="upper left", ncols=len(handles))
+    fig.tight_layout()
+    return fig
+
+
+def facade_examples(images, truths, preds, names, colorize):
+    """Rows of photo | ground truth | prediction, with column titles."""
+    n = len(images)
+    fig, axes = plt.subplots(n, 3, figsize=(7.5, 2.5 * n), squeeze=False)
+    for r in range(n):
+        for c, (pic, title) in enumerate(((images[r], "photo"), (colorize(truths[r]), "ground truth"), (colorize(preds[r]), "prediction"))):
+            ax = axes[r, c]
+            ax.imshow(pic)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == 0:
+                ax.set_title(title)
+            if c == 0:
+                ax.set_ylabel(str(names[r]), fontsize=8)
     fig.tight_layout()
     return fig

@@ -54,8 +54,13 @@ def test_insights_read_the_artefacts(tiny_checkpoints):
         t, p = f.classes[e["wrong_true"][0]], f.classes[e["wrong_pred"][0]]
         assert len(f.confused(t, p)) == min(48, f.confusion_count(t, p)) > 0
     s = FacadeInsights(tiny_checkpoints)
-    assert s.gallery()[0][0].size[0] == 3 * s.gallery()[0][0].size[1]  # photo | truth | prediction
     assert "Mean AP" in s.summary_markdown()
+    from fashseg.plots import facade_examples
+    from fashseg.visualize import colorize
+
+    e = s.examples
+    fig = facade_examples(e["image"], e["truth"], e["pred"], e["name"], colorize)
+    assert len(fig.axes) == 3 * len(e["image"])  # photo | truth | prediction per example
 
 
 def test_service_runs_end_to_end(tiny_checkpoints):
