@@ -69,3 +69,10 @@ def test_huge_phone_photo_is_segmented_at_full_size(seg):
     s = seg.segment(img)
     assert s.labels.shape == (3000, 4000)
     assert s.shares["window"] > 0.02 and s.shares["facade"] > 0.1
+
+
+def test_drawn_examples_uploaded_as_files_are_recognised(clf):
+    # an upload is not known to be a sketch: the near-binary pixels must give it away
+    for name, expected in (("drawn_trousers_outline.png", "Trouser"), ("drawn_bag_filled.png", "Bag")):
+        r = clf.classify(str(EXAMPLES / "fashion" / name))
+        assert r.input.outline_filled and r.top == expected, (name, r.probs)
