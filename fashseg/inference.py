@@ -16,7 +16,7 @@ from PIL import Image
 
 from .checkpoint import load_model
 from .data import normalize_facade, normalize_fashion
-from .labels import FACADE_CLASSES, FASHION_CLASSES
+from .labels import FACADE_CLASSES, FASHION_CLASSES, facade_palette
 from .preprocess import FashionInput, facade_input, fashion_input, load_image, to_rgb
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
@@ -77,8 +77,6 @@ class Segmentation:
     shares: dict[str, float]  # share of the picture per class
 
     def label_png(self) -> Image.Image:
-        from .labels import facade_palette
-
         im = Image.fromarray(self.labels, "P")
         im.putpalette(facade_palette())
         return im

@@ -21,7 +21,7 @@ from .checkpoint import CheckpointError
 from .inference import CHECKPOINT_DIR, Classifier, Segmenter
 from .insights import FacadeInsights, FashionInsights
 from .labels import FACADE_CLASSES
-from .preprocess import InputError
+from .preprocess import InputError, load_image, to_rgb
 from .visualize import enlarge, heatmap_overlay, legend_html, overlay
 
 
@@ -118,8 +118,6 @@ class FashSeg:
         """Change the overlay's opacity without running the network again."""
         if image is None or labels is None:
             return None
-        from .preprocess import load_image, to_rgb
-
         shown = _preview(to_rgb(load_image(image)))
         return overlay(shown, labels, opacity)
 
