@@ -14,12 +14,13 @@ from pathlib import Path
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phoning home unless asked
 
 import gradio as gr  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
 
 from fashseg import plots
 from fashseg.labels import FASHION_CLASSES
 from fashseg.preprocess import InputError
 from fashseg.service import FashSeg
-from fashseg.ui import SafeImage, limit_malloc_arenas, user_errors
+from fashseg.ui import BodyLimit, SafeImage, SafeSketchpad, limit_malloc_arenas, user_errors
 from fashseg.visualize import colorize
 
 HERE = Path(__file__).resolve().parent
@@ -30,26 +31,27 @@ NO_IMAGE = "No image given: upload a picture (PNG, JPEG, WebP...) or pick an exa
 
 def build_demo(svc: FashSeg) -> gr.Blocks:
     # ---------------------------------------------------------------- handlers: thin wrappers over FashSeg
+    def shown(r):
+        """One classification as the five outputs: probabilities, the two pictures, the note, the verdict."""
+        return r.probs, svc.to_file(r.seen, "seen"), svc.to_file(r.heat, "heat"), r.note, r.verdict
+
     @user_errors
     def classify(image):
         if image is None:  # the upload was cleared
-            return None, None, None, NO_IMAGE
-        r = svc.classify(image)
-        return r.probs, svc.to_file(r.seen, "seen"), svc.to_file(r.heat, "heat"), r.note
+            return None, None, None, NO_IMAGE, None
+        return shown(svc.classify(image))
 
     @user_errors
     def classify_drawing(editor):
-        r = svc.classify_canvas(editor)
-        return r.probs, svc.to_file(r.seen, "seen"), svc.to_file(r.heat, "heat"), r.note
+        return shown(svc.classify_canvas(editor))
 
     @user_errors
     def classify_drawing_live(editor):
         """Runs after every stroke; an empty canvas (just cleared) quietly clears the results."""
         try:
-            r = svc.classify_canvas(editor)
+            return shown(svc.classify_canvas(editor))
         except InputError:
-            return None, None, None, ""
-        return r.probs, svc.to_file(r.seen, "seen"), svc.to_file(r.heat, "heat"), r.note
+            return None, None, None, "", None
 
     @user_errors
     def segment(image, opacity, progress=gr.Progress()):
@@ -69,7 +71,7 @@ def build_demo(svc: FashSeg) -> gr.Blocks:
         return ins.confused(true, pred), f"{ins.confusion_count(true, pred)} test images of **{true}** were predicted as **{pred}**."
 
     # ---------------------------------------------------------------- layout
-    with gr.Blocks(title="FashSeg", delete_cache=(3600, 3600)) as demo:
+    with gr.Blocks(title="FashSeg", delete_cache=(300, 600)) as demo:  # uploads older than 10 min go, checked every 5
         gr.Markdown("# FashSeg\nClothing classification on Fashion-MNIST and building-facade segmentation on Mini Facade.")
 
         with gr.Tab("Classify clothing"):
@@ -78,9 +80,9 @@ def build_demo(svc: FashSeg) -> gr.Blocks:
             with gr.Row():
                 with gr.Column():
                     with gr.Tab("Draw"):
-                        canvas = gr.Sketchpad(
+                        canvas = SafeSketchpad(
                             label="Draw a piece of clothing (outline or filled)",
-                            type="numpy",
+                            type="filepath",
                             canvas_size=(400, 400),
                             brush=gr.Brush(default_size=12, colors=["#000000"], color_mode="fixed"),
                         )
@@ -101,6 +103,7 @@ def build_demo(svc: FashSeg) -> gr.Blocks:
                 with gr.Column():
                     probs = gr.Label(num_top_classes=10, label="Class probabilities")
                     note = gr.Markdown()
+                    verdict = gr.JSON(visible=False, label="Verdict")
                     with gr.Row():
                         seen = gr.Image(label="What the network sees (28x28)", height=300)
                         heat = gr.Image(label="What drove the decision (Grad-CAM)", height=300)
@@ -181,7 +184,7 @@ def build_demo(svc: FashSeg) -> gr.Blocks:
                     )
 
         # ---------------------------------------------------------------- events
-        outs = [probs, seen, heat, note]
+        outs = [probs, seen, heat, note, verdict]
         photo.change(classify, photo, outs, api_name="classify")
         # one queue for both canvas events, so a stroke's late answer never overwrites the button's
         draw_btn.click(classify_drawing, canvas, outs, api_name="classify_drawing", concurrency_id="canvas", concurrency_limit=1)
@@ -217,7 +220,14 @@ def main(argv=None):
     p.add_argument("--share", action="store_true", help="also create a temporary public *.gradio.live link")
     args = p.parse_args(argv)
     demo.launch(
-        server_name=args.host, server_port=args.port, share=args.share, max_file_size="25mb", show_error=True, theme=gr.themes.Soft()
+        server_name=args.host,
+        server_port=args.port,
+        share=args.share,
+        max_file_size="25mb",
+        show_error=True,
+        enable_monitoring=False,
+        app_kwargs={"middleware": [Middleware(BodyLimit)]},
+        theme=gr.themes.Soft(),
     )
 
 

@@ -44,7 +44,16 @@ def parse_args(argv=None):
     p.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), or any torch device string")
     p.add_argument("--resume", action="store_true", help="continue from <out>/<name>.last.pt if it exists")
     p.add_argument("--stop-after", type=int, help="run at most this many epochs now, keeping last.pt for --resume (train in chunks)")
-    p.add_argument("--no-amp", action="store_true", help="train in fp32 instead of bf16 autocast")
+    p.add_argument(
+        "--amp", choices=["auto", "on", "off"], default="auto", help="bf16 autocast: auto uses it where the hardware makes it faster"
+    )
+    p.add_argument("--init", help="fashion: start from this checkpoint's weights (fine-tune) instead of random ones")
+    p.add_argument(
+        "--render-share",
+        type=float,
+        help=f"fashion: share of each batch from rendered drawings/photos (default {FashionConfig.render_share})",
+    )
+    p.add_argument("--bank-size", type=int, help=f"fashion: rendered training pictures (default {FashionConfig.bank_size})")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--limit", type=int, help="train on only this many images (quick smoke runs)")
     p.add_argument("--crop", type=int, help=f"facade training crop side (default: {FacadeConfig.crop})")
@@ -60,6 +69,9 @@ def make_config(cls, args, data_key):
         "seed": args.seed,
         "limit": args.limit,
         "crop": args.crop,
+        "init": args.init,
+        "render_share": args.render_share,
+        "bank_size": args.bank_size,
         data_key: getattr(args, data_key),
     }
     names = {f.name for f in fields(cls)}
@@ -76,14 +88,18 @@ def main(argv=None) -> int:
     t0 = time.time()
     try:
         if args.task == "evaluate":
-            results["fashion"] = evaluate_fashion(out / "fashion.pt", args.data_dir, device)
+            results["fashion"] = evaluate_fashion(out / "fashion.pt", args.data_dir, device, args.facade_dir)
             results["facade"] = evaluate_facade(out / "facade.pt", args.facade_dir, device)
         if args.task in ("all", "fashion"):
             cfg = make_config(FashionConfig, args, "data_dir")
-            results["fashion"] = train_fashion(cfg, out, device, args.resume, amp=not args.no_amp, stop_after=args.stop_after)
+            results["fashion"] = train_fashion(
+                cfg, out, device, args.resume, amp={"auto": None, "on": True, "off": False}[args.amp], stop_after=args.stop_after
+            )
         if args.task in ("all", "facade"):
             cfg = make_config(FacadeConfig, args, "facade_dir")
-            results["facade"] = train_facade(cfg, out, device, args.resume, amp=not args.no_amp, stop_after=args.stop_after)
+            results["facade"] = train_facade(
+                cfg, out, device, args.resume, amp={"auto": None, "on": True, "off": False}[args.amp], stop_after=args.stop_after
+            )
     except (DataMissingError, CheckpointError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

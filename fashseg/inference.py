@@ -17,7 +17,8 @@ from PIL import Image
 from .checkpoint import load_model
 from .data import normalize_facade, normalize_fashion
 from .labels import FACADE_CLASSES, FASHION_CLASSES, facade_palette
-from .preprocess import FashionInput, facade_input, fashion_input, load_image, to_rgb
+from .models import fashion_probs
+from .preprocess import STROKE_POOL, WORK_SIDE, FashionInput, InputError, facade_input, fashion_input, load_image, to_rgb
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
 
@@ -27,31 +28,38 @@ class Classification:
     probs: dict[str, float]  # every class, highest first
     input: FashionInput
     heatmap: np.ndarray  # float [28,28] in [0,1]: Grad-CAM of the top class
+    threshold: float = 0.0  # below this top probability the picture is answered "not clothing"
 
     @property
     def top(self) -> str:
         return next(iter(self.probs))
+
+    @property
+    def clothing(self) -> bool:
+        """False when the picture does not look like one garment (the top class is too unsure)."""
+        return self.probs[self.top] >= self.threshold
 
 
 class Classifier:
     def __init__(self, path: str | Path = CHECKPOINT_DIR / "fashion.pt"):
         self.model, self.ckpt = load_model(path, "fashion")
         self.classes = list(self.ckpt.get("classes", FASHION_CLASSES))
+        self.threshold = float(self.ckpt.get("ood", {}).get("threshold", 0.0))
 
     @torch.no_grad()
     def predict_pixels(self, pixels: np.ndarray) -> np.ndarray:
-        """Probabilities [N,10] for uint8 Fashion-MNIST-style images [N,28,28]."""
+        """Probabilities [N,10] for uint8 Fashion-MNIST-style images [N,28,28], as served (mirror-averaged)."""
         x = normalize_fashion(torch.from_numpy(np.ascontiguousarray(pixels)))
-        return self.model(x).softmax(1).numpy()
+        return fashion_probs(self.model, x).numpy()
 
     def classify(self, image, drawing: bool | None = None) -> Classification:
-        fin = fashion_input(load_image(image), drawing=drawing)
-        x = normalize_fashion(torch.from_numpy(fin.pixels.copy())[None])
-        probs, cam = self._grad_cam(x)
+        fin = fashion_input(load_image(image, max_side=WORK_SIDE * STROKE_POOL), drawing=drawing)
+        probs = self.predict_pixels(fin.pixels[None])[0]
+        cam = self._grad_cam(normalize_fashion(torch.from_numpy(fin.pixels.copy())[None]))
         order = np.argsort(-probs)
-        return Classification({self.classes[i]: float(probs[i]) for i in order}, fin, cam)
+        return Classification({self.classes[i]: float(probs[i]) for i in order}, fin, cam, self.threshold)
 
-    def _grad_cam(self, x: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    def _grad_cam(self, x: torch.Tensor) -> np.ndarray:
         """Grad-CAM on the last conv block (7x7), upsampled to the input."""
         with torch.no_grad():
             feats = self.model.features(self.model.stem(x))
@@ -63,8 +71,7 @@ class Classifier:
         weights = grad.mean((2, 3), keepdim=True)
         cam = F.relu((weights * feats).sum(1, keepdim=True))
         cam = F.interpolate(cam, size=x.shape[-2:], mode="bilinear", align_corners=False)[0, 0].detach()
-        cam = (cam / cam.max()).nan_to_num(0).numpy() if cam.max() > 0 else cam.numpy()
-        return logits[0].detach().softmax(0).numpy(), cam
+        return (cam / cam.max()).nan_to_num(0).numpy() if cam.max() > 0 else cam.numpy()
 
     def first_layer_filters(self) -> np.ndarray:
         return self.model.stem.weight.detach()[:, 0].numpy()
@@ -99,6 +106,8 @@ class Segmenter:
     def segment(self, image) -> Segmentation:
         img = load_image(image)
         rgb_img = to_rgb(img)
+        if np.ptp(np.asarray(rgb_img.resize((32, 32), Image.Resampling.BOX))) < 8:
+            raise InputError("Nothing to segment: the picture is blank. Upload a photo of a building.")
         small = facade_input(rgb_img, self.train_size)
         logits = self.logits(small)
         W, H = rgb_img.size

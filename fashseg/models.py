@@ -94,6 +94,12 @@ class FacadeUNet(nn.Module):
         return self.head(x)[..., :h, :w]
 
 
+def fashion_probs(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """Class probabilities averaged over the image and its mirror: garments are left-right symmetric in meaning."""
+    p = model(torch.cat([x, x.flip(3)])).float().softmax(1)
+    return (p[: len(x)] + p[len(x) :]) / 2
+
+
 MODELS = {"fashion": FashionCNN, "facade": FacadeUNet}
 
 

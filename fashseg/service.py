@@ -42,6 +42,26 @@ class ClassifyResult:
     seen: Image.Image  # the 28x28 input the network received, enlarged
     heat: Image.Image  # Grad-CAM over that input
     note: str
+    verdict: dict  # machine-readable answer: clothing or not, top class, its probability, the threshold
+
+
+def describe_preprocessing(fin) -> str:
+    """One sentence on what happened to the picture before the network saw it."""
+    left, top, right, bottom = fin.box
+    steps = []
+    if fin.drawing:
+        steps.append("read it as a drawing")
+    if fin.background == "shaded":
+        steps.append("removed an unevenly lit background")
+    if fin.shadow_removed:
+        steps.append("dropped a shadow")
+    steps.append(
+        "inverted it (dark object on a light background)" if fin.inverted else "kept its polarity (light object on a dark background)"
+    )
+    steps.append(f"found the object at ({left}, {top})–({right}, {bottom}), {fin.frame_share * 100:.0f} % of the picture")
+    if fin.outline_filled:
+        steps.append("filled the closed outline")
+    return "Preprocessing " + ", ".join(steps) + ", then scaled it into 28x28."
 
 
 @dataclass
@@ -51,6 +71,17 @@ class SegmentResult:
     legend: str
     shares: dict[str, float]
     png_path: str
+
+
+def checked_opacity(value) -> float:
+    """The overlay opacity as a finite number in [0, 1], or a clear refusal."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        v = float("nan")
+    if not (0.0 <= v <= 1.0):  # also false for NaN
+        raise InputError("The overlay opacity must be a number from 0 to 1.")
+    return v
 
 
 PREVIEW_SIDE = 1600  # overlays are shown at most this large; the label PNG keeps full size
@@ -87,13 +118,17 @@ class FashSeg:
     def classify(self, image, drawing: bool | None = None) -> ClassifyResult:
         clf = self._need(self.classifier, self.classifier_error)
         r = clf.classify(image, drawing=drawing)
-        steps = ["inverted a light background" if r.input.inverted else "kept the dark background"]
-        if r.input.outline_filled:
-            steps.append("filled the closed outline")
-        note = (
-            f"**{r.top}** ({r.probs[r.top] * 100:.1f} %). Preprocessing {', '.join(steps)}, cropped to the object and scaled it into 28x28."
-        )
-        return ClassifyResult(r.probs, enlarge(r.input.pixels), heatmap_overlay(r.input.pixels, r.heatmap), note)
+        p = r.probs[r.top]
+        if r.clothing:
+            head = f"**{r.top}** ({p * 100:.1f} %)."
+        else:
+            head = (
+                f"⚠️ **This doesn't look like clothing.** The best guess, {r.top}, has only {p * 100:.0f} %, "
+                f"below the {r.threshold * 100:.0f} % that nearly all real garments reach, so the label is unreliable."
+            )
+        verdict = {"clothing": r.clothing, "top": r.top, "probability": round(p, 4), "threshold": round(r.threshold, 4)}
+        note = f"{head} {describe_preprocessing(r.input)}"
+        return ClassifyResult(r.probs, enlarge(r.input.pixels), heatmap_overlay(r.input.pixels, r.heatmap), note, verdict)
 
     def classify_canvas(self, editor_value) -> ClassifyResult:
         """A Sketchpad/ImageEditor value: classify its composite as a drawing."""
@@ -105,6 +140,7 @@ class FashSeg:
     # ------------------------------------------------------------------ facades
     def segment(self, image, opacity: float = 0.5) -> SegmentResult:
         seg = self._need(self.segmenter, self.segmenter_error)
+        opacity = checked_opacity(opacity)
         s = seg.segment(image)
         path = self._save_png(s.label_png())
         labels = s.labels
@@ -118,6 +154,7 @@ class FashSeg:
         """Change the overlay's opacity without running the network again."""
         if image is None or labels is None:
             return None
+        opacity = checked_opacity(opacity)
         shown = _preview(to_rgb(load_image(image)))
         return overlay(shown, labels, opacity)
 

@@ -7,6 +7,7 @@ a resumable ``<name>.last.pt`` after every epoch and write the final
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from contextlib import nullcontext
@@ -19,8 +20,12 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from . import labels as L
+from . import preprocess as P
+from . import renditions as R
 from .checkpoint import library_versions, load_checkpoint, model_from_checkpoint, save_json, save_npz, save_torch
 from .data import (
+    DEFAULT_DATA_DIR,
+    DataMissingError,
     augment_facade,
     augment_fashion,
     load_facade,
@@ -30,7 +35,8 @@ from .data import (
     split_indices,
 )
 from .metrics import average_precision, confusion_matrix, iou_per_class, per_class_accuracy
-from .models import build_model
+from .models import build_model, fashion_probs
+from .robustness import not_clothing_benchmark, not_clothing_sets, renditions_benchmark
 
 
 @dataclass
@@ -41,8 +47,14 @@ class FashionConfig:
     weight_decay: float = 5e-4
     label_smoothing: float = 0.1
     silhouette: float = 0.0  # share of training images made flat silhouettes (0.15 tried: no gain, see README)
+    render_share: float = 0.3  # share of each batch drawn from rendered drawings and phone photos
+    bank_size: int = 27000  # renditions of training images, served through the app's preprocessing
+    outlier_size: int = 6000  # preprocessed non-clothing pictures for outlier exposure
+    outlier_batch: int = 16  # outliers added to each batch, trained towards a uniform answer
+    outlier_weight: float = 0.5
     widths: tuple = (48, 96, 192)
     dropout: float = 0.3
+    init: str | None = None  # start from this checkpoint's weights (fine-tuning) instead of random ones
     n_val: int = 6000
     seed: int = 0
     data_dir: str | None = None
@@ -75,8 +87,23 @@ def pick_device(name: str = "auto") -> torch.device:
     return torch.device("cpu")
 
 
-def autocast(device: torch.device, enabled: bool):
-    """bf16 autocast: 2-3x faster training on CPUs with AVX-512 BF16 and on GPUs."""
+def bf16_is_fast(device: torch.device) -> bool:
+    """bf16 is 2-3x faster on GPUs and on CPUs with AVX-512 BF16 or AMX, but 15x slower on plain AVX2 CPUs."""
+    if device.type == "cuda":
+        return True
+    if device.type != "cpu":
+        return False
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def autocast(device: torch.device, enabled: bool | None):
+    """bf16 autocast where it pays (``enabled=None``: decide from the hardware)."""
+    if enabled is None:
+        enabled = bf16_is_fast(device)
     if not enabled or device.type not in ("cpu", "cuda"):
         return nullcontext()
     return torch.autocast(device.type, dtype=torch.bfloat16)
@@ -138,14 +165,80 @@ def fashion_meta() -> dict:
 
 @torch.no_grad()
 def predict_fashion(model, x_uint8: torch.Tensor, device, batch_size: int = 1000) -> torch.Tensor:
-    """Logits for uint8 images [N,28,28] (fp32, eval mode)."""
+    """Class probabilities for uint8 images [N,28,28], averaged over the image and its mirror (as served)."""
     model.eval()
-    out = [model(normalize_fashion(x_uint8[i : i + batch_size]).to(device)).float().cpu() for i in range(0, len(x_uint8), batch_size)]
+    x_uint8 = torch.as_tensor(x_uint8)
+    out = [
+        fashion_probs(model, normalize_fashion(x_uint8[i : i + batch_size]).to(device)).cpu() for i in range(0, len(x_uint8), batch_size)
+    ]
     return torch.cat(out)
 
 
+def fashion_banks(cfg: FashionConfig, x_tr: np.ndarray, y_tr: np.ndarray, x_va: np.ndarray, y_va: np.ndarray) -> dict:
+    """Rendered drawings/photos and non-clothing pictures for training and validation, cached under data/cache.
+
+    The cache key covers the rendering and preprocessing code, so a change to either renders anew.
+    """
+    src = "".join(Path(m.__file__).read_text() for m in (R, P))
+    key = hashlib.sha1(f"{src}{cfg.seed}{cfg.bank_size}{cfg.outlier_size}{len(x_tr)}{len(x_va)}".encode()).hexdigest()[:12]
+    path = DEFAULT_DATA_DIR / "cache" / f"fashion-banks-{key}.npz"
+    if path.is_file():
+        with np.load(path) as z:
+            return {k: z[k] for k in z.files}
+    rng = np.random.default_rng(cfg.seed)
+    kinds = list(R.ALL)
+    n = min(cfg.bank_size, len(x_tr)) if cfg.render_share > 0 else 0
+    pick = rng.choice(len(x_tr), n, replace=False)
+    k_tr = [kinds[i % len(kinds)] for i in range(n)]
+    px, ok = R.render_bank(x_tr[pick], k_tr, cfg.seed)
+    n_va = min(len(x_va), 300 * len(kinds))
+    k_va = [kinds[i % len(kinds)] for i in range(n_va)]
+    px_va, ok_va = R.render_bank(x_va[:n_va], k_va, cfg.seed + 1)
+    try:
+        fac = load_facade(None, "train")
+        f_tr, f_va = split_indices(len(fac), 90, 0)
+        fac_tr, fac_va = (fac.images[i].permute(0, 2, 3, 1).numpy() for i in (f_tr, f_va))
+    except DataMissingError:
+        tqdm.write("Mini Facade not found: outlier exposure uses generated pictures only")
+        fac_tr = fac_va = None
+    banks = {
+        "pixels": px[ok],
+        "labels": y_tr[pick][ok],
+        "kinds": np.array(k_tr)[ok],
+        "val_pixels": px_va[ok_va],
+        "val_labels": y_va[:n_va][ok_va],
+        "val_kinds": np.array(k_va)[ok_va],
+        "outliers": R.render_outliers(fac_tr, cfg.outlier_size, cfg.seed) if cfg.outlier_size else np.zeros((0, 28, 28), np.uint8),
+        "val_outliers": R.render_outliers(fac_va, 1000, cfg.seed + 1),
+    }
+    save_npz(path, **banks)
+    return banks
+
+
+def choose_ood_threshold(model, x_va, y_va, banks, device, clean_rate: float = 0.015, render_rate: float = 0.03) -> dict:
+    """The not-clothing threshold on the top class probability, chosen on validation data only.
+
+    The largest threshold that flags at most ``clean_rate`` of the clean validation
+    images and ``render_rate`` of the rendered drawings and photos.
+    """
+    top_clean = predict_fashion(model, x_va, device).max(1).values.numpy()
+    p_rend = predict_fashion(model, banks["val_pixels"], device).numpy()
+    top_rend = p_rend.max(1)
+    top_out = predict_fashion(model, banks["val_outliers"], device).max(1).values.numpy()
+    t = float(min(np.quantile(top_clean, clean_rate), np.quantile(top_rend, render_rate)))
+    acc = {str(k): float((p_rend.argmax(1) == banks["val_labels"])[banks["val_kinds"] == k].mean()) for k in np.unique(banks["val_kinds"])}
+    return {
+        "score": "top class probability (mirror-averaged)",
+        "threshold": t,
+        "val_flagged_clean": float((top_clean < t).mean()),
+        "val_flagged_renditions": float((top_rend < t).mean()),
+        "val_flagged_not_clothing": float((top_out < t).mean()),
+        "val_rendition_accuracy": acc,
+    }
+
+
 def train_fashion(
-    cfg: FashionConfig, out_dir: Path, device: torch.device, resume: bool = False, amp: bool = True, stop_after: int | None = None
+    cfg: FashionConfig, out_dir: Path, device: torch.device, resume: bool = False, amp: bool | None = None, stop_after: int | None = None
 ) -> dict | None:
     """Train, keep ``fashion.last.pt`` each epoch, then save and evaluate; ``stop_after`` epochs ends early (returns None)."""
     out_dir, paths = Path(out_dir), _paths(Path(out_dir), "fashion")
@@ -156,8 +249,15 @@ def train_fashion(
         tr_idx, va_idx = tr_idx[: cfg.limit], va_idx[: max(1, cfg.limit // 10)]
     x_tr, y_tr = normalize_fashion(x_all[tr_idx]), y_all[tr_idx]
     x_va, y_va = x_all[va_idx], y_all[va_idx]
+    banks = fashion_banks(cfg, x_all[tr_idx].numpy(), y_tr.numpy(), x_va.numpy(), y_va.numpy())
+    x_rend, y_rend = normalize_fashion(torch.from_numpy(banks["pixels"])), torch.from_numpy(banks["labels"]).long()
+    x_out = normalize_fashion(torch.from_numpy(banks["outliers"]))
 
-    model = build_model("fashion", widths=cfg.widths, dropout=cfg.dropout).to(device).to(memory_format=torch.channels_last)
+    model = build_model("fashion", widths=cfg.widths, dropout=cfg.dropout)
+    if cfg.init:
+        model.load_state_dict(load_checkpoint(cfg.init, "fashion")["state_dict"])
+        tqdm.write(f"fine-tuning from {cfg.init}")
+    model = model.to(device).to(memory_format=torch.channels_last)
     steps = math.ceil(len(x_tr) / cfg.batch_size)
     opt, sched, gen, history, start = _init_state("fashion", cfg, model, device, steps, paths["last"] if resume else None)
 
@@ -169,26 +269,38 @@ def train_fashion(
         bar = tqdm(range(steps), desc=f"fashion {epoch + 1}/{cfg.epochs}", unit="batch", leave=False)
         for b in bar:
             idx = perm[b * cfg.batch_size : (b + 1) * cfg.batch_size]
-            xb = augment_fashion(x_tr[idx], gen, silhouette_p=cfg.silhouette).to(device, memory_format=torch.channels_last)
-            yb = y_tr[idx].to(device)
+            xb, yb = x_tr[idx], y_tr[idx]
+            if len(x_rend) and cfg.render_share > 0:
+                swap = torch.rand(len(idx), generator=gen) < cfg.render_share
+                pick = torch.randint(0, len(x_rend), (int(swap.sum()),), generator=gen)
+                xb, yb = xb.clone(), yb.clone()
+                xb[swap], yb[swap] = x_rend[pick], y_rend[pick]
+            n_in = len(xb)
+            if len(x_out) and cfg.outlier_batch:
+                xb = torch.cat([xb, x_out[torch.randint(0, len(x_out), (cfg.outlier_batch,), generator=gen)]])
+            xb = augment_fashion(xb, gen, silhouette_p=cfg.silhouette).to(device, memory_format=torch.channels_last)
+            yb = yb.to(device)
             with autocast(device, amp):
-                logits = model(xb)
-            loss = F.cross_entropy(logits.float(), yb, label_smoothing=cfg.label_smoothing)
+                out = model(xb).float()
+            logits = out[:n_in]
+            loss = F.cross_entropy(logits, yb, label_smoothing=cfg.label_smoothing)
+            if n_in < len(out):  # outlier exposure: anything that is not clothing should get no confident class
+                loss = loss + cfg.outlier_weight * -out[n_in:].log_softmax(1).mean()
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             sched.step()
-            seen += len(idx)
-            loss_sum += loss.item() * len(idx)
+            seen += n_in
+            loss_sum += loss.item() * n_in
             correct += (logits.argmax(1) == yb).sum().item()
             bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}")
-        logits_va = predict_fashion(model, x_va, device)
+        probs_va = predict_fashion(model, x_va, device)
         rec = {
             "epoch": epoch + 1,
             "train_loss": loss_sum / seen,
             "train_acc": correct / seen,
-            "val_loss": F.cross_entropy(logits_va, y_va).item(),
-            "val_acc": (logits_va.argmax(1) == y_va).float().mean().item(),
+            "val_loss": F.nll_loss(probs_va.clamp_min(1e-12).log(), y_va).item(),
+            "val_acc": (probs_va.argmax(1) == y_va).float().mean().item(),
             "seconds": time.time() - t0,
         }
         history.append(rec)
@@ -212,19 +324,41 @@ def train_fashion(
 
     if end < cfg.epochs:
         return None
-    ckpt = _checkpoint_dict("fashion", cfg, model, history, cfg.epochs, fashion_meta())
+    ood = choose_ood_threshold(model, x_va.numpy(), y_va.numpy(), banks, device)
+    tqdm.write("not-clothing threshold on validation: " + ", ".join(f"{k}={v:.4f}" for k, v in ood.items() if isinstance(v, float)))
+    ckpt = _checkpoint_dict("fashion", cfg, model, history, cfg.epochs, {**fashion_meta(), "ood": ood})
     save_torch(ckpt, paths["final"])
     return evaluate_fashion(paths["final"], cfg.data_dir, device)
 
 
-def evaluate_fashion(ckpt_path: Path, data_dir=None, device=torch.device("cpu")) -> dict:
+def robustness_metrics(model, ckpt, x: np.ndarray, y: np.ndarray, probs: np.ndarray, device, facade_dir=None) -> dict:
+    """Drawing, photo and not-clothing benchmarks (``fashseg.robustness``) for the artefacts."""
+    threshold = float(ckpt.get("ood", {}).get("threshold", 0.0))
+
+    def predict(px):
+        return predict_fashion(model, torch.from_numpy(px), device).numpy()
+
+    try:
+        facades = load_facade(facade_dir, "test_dev").images.permute(0, 2, 3, 1).numpy()
+    except DataMissingError:
+        facades = None
+    return {
+        "not_clothing_threshold": threshold,
+        "not_clothing_validation": ckpt.get("ood", {}),
+        "flagged_clean_test": float((probs.max(1) < threshold).mean()),
+        "renditions": renditions_benchmark(predict, threshold, x, y),
+        "not_clothing": not_clothing_benchmark(predict, threshold, not_clothing_sets(facades)),
+    }
+
+
+def evaluate_fashion(ckpt_path: Path, data_dir=None, device=torch.device("cpu"), facade_dir=None) -> dict:
     """Evaluate a checkpoint on the 10k test images and (re)write its artefacts."""
     ckpt_path = Path(ckpt_path)
     ckpt = load_checkpoint(ckpt_path, "fashion")
     model = model_from_checkpoint(ckpt, ckpt_path).to(device)
     x, y = load_fashion(data_dir, train=False)
-    logits = predict_fashion(model, x, device)
-    probs = logits.softmax(1).numpy()
+    probs_t = predict_fashion(model, x, device)
+    probs = probs_t.numpy()
     pred = probs.argmax(1)
     y_np = y.numpy()
     cm = confusion_matrix(y_np, pred, 10)
@@ -241,7 +375,7 @@ def evaluate_fashion(ckpt_path: Path, data_dir=None, device=torch.device("cpu"))
         "checkpoint": ckpt_path.name,
         "test_size": int(len(y_np)),
         "test_accuracy": float((pred == y_np).mean()),
-        "test_loss": float(F.cross_entropy(logits, y).item()),
+        "test_loss": float(F.nll_loss(probs_t.clamp_min(1e-12).log(), y).item()),
         "per_class_accuracy": {n: float(a) for n, a in zip(L.FASHION_CLASSES, pca)},
         "confusion_matrix": cm.tolist(),
         "classes": list(L.FASHION_CLASSES),
@@ -250,6 +384,7 @@ def evaluate_fashion(ckpt_path: Path, data_dir=None, device=torch.device("cpu"))
         "train_seconds": float(sum(r["seconds"] for r in ckpt["history"])),
         "train_args": ckpt["train_args"],
         "versions": ckpt["versions"],
+        **robustness_metrics(model, ckpt, x.numpy(), y_np, probs, device, facade_dir),
     }
     stem = ckpt_path.with_suffix("")
     save_json(metrics, f"{stem}_metrics.json")
@@ -289,7 +424,7 @@ def facade_logits(model, images_uint8: torch.Tensor, device, batch_size: int = 4
 
 
 def train_facade(
-    cfg: FacadeConfig, out_dir: Path, device: torch.device, resume: bool = False, amp: bool = True, stop_after: int | None = None
+    cfg: FacadeConfig, out_dir: Path, device: torch.device, resume: bool = False, amp: bool | None = None, stop_after: int | None = None
 ) -> dict | None:
     """Train, keep ``facade.last.pt`` each epoch, then save and evaluate; ``stop_after`` epochs ends early (returns None)."""
     out_dir, paths = Path(out_dir), _paths(Path(out_dir), "facade")

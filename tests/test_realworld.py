@@ -1,0 +1,177 @@
+"""Drawings and phone photos as people send them: the preprocessing keeps the shape and finds the object."""
+
+import io
+
+import numpy as np
+import pytest
+from conftest import CHECKPOINTS
+from PIL import Image, ImageDraw, ImageFilter
+
+from fashseg.inference import Classifier
+from fashseg.preprocess import fashion_input
+
+TROUSERS_NARROW = [(100, 30), (180, 30), (190, 250), (150, 250), (141, 120), (139, 120), (130, 250), (90, 250)]  # legs 20 px apart
+SNEAKER = [(30, 150), (110, 140), (150, 175), (240, 195), (255, 230), (30, 235)]
+COAT = [
+    (90, 30),
+    (190, 30),
+    (250, 80),
+    (250, 250),
+    (210, 250),
+    (200, 110),
+    (200, 250),
+    (80, 250),
+    (80, 110),
+    (70, 250),
+    (30, 250),
+    (30, 80),
+]
+
+
+def outline(points, size=280, width=6, bg="white", ink="black"):
+    img = Image.new("RGB", (size, size), bg)
+    ImageDraw.Draw(img).line(points + [points[0]], fill=ink, width=width, joint="curve")
+    return img
+
+
+def shaded(size, a=(0.95, 0.95, 0.95), b=(0.6, 0.6, 0.6)):
+    """A background whose light falls off from left to right."""
+    w, h = size
+    t = np.linspace(0, 1, w)[None, :, None]
+    return (np.asarray(a) * (1 - t) + np.asarray(b) * t) * np.ones((h, 1, 1))
+
+
+def paste(bg: np.ndarray, points, colour, scale=1.0, offset=(0, 0)):
+    mask = Image.new("L", (bg.shape[1], bg.shape[0]), 0)
+    ImageDraw.Draw(mask).polygon([(x * scale + offset[0], y * scale + offset[1]) for x, y in points], fill=255)
+    m = np.asarray(mask, np.float32)[..., None] / 255
+    return bg * (1 - m) + np.asarray(colour) * m, m[..., 0] > 0
+
+
+def to_image(a):
+    return Image.fromarray((np.clip(a, 0, 1) * 255).astype(np.uint8))
+
+
+def jpeg(img, q=80):
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=q)
+    return Image.open(io.BytesIO(buf.getvalue()))
+
+
+def box_of(mask):
+    ys, xs = np.nonzero(mask)
+    return xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
+
+
+# --------------------------------------------------------------------------- drawings
+
+
+def test_trouser_legs_drawn_close_together_stay_apart():
+    fin = fashion_input(outline(TROUSERS_NARROW, width=4), drawing=True)
+    bottom = fin.pixels[22:26].astype(int)
+    profile = bottom.max(0)
+    lit = np.flatnonzero(profile > 100)
+    inner = profile[lit.min() : lit.max() + 1]
+    assert inner.min() < 0.5 * inner.max(), f"the gap between the legs was filled: {profile}"
+
+
+def test_a_bags_handle_keeps_its_hole():
+    img = Image.new("RGB", (280, 280), "white")
+    d = ImageDraw.Draw(img)
+    d.line([(55, 130), (225, 130), (240, 260), (40, 260), (55, 130)], fill="black", width=6)
+    d.arc((90, 40, 190, 220), 180, 360, fill="black", width=6)
+    fin = fashion_input(img, drawing=True)
+    assert fin.outline_filled
+    ys, xs = np.nonzero(fin.pixels > 100)
+    body_row, handle_row = int(0.75 * 27), ys.min() + (np.flatnonzero(fin.pixels[:, 14] > 100)[1:] - ys.min()).min() // 2 + 2
+    assert fin.pixels[body_row, 14] > 150, "the bag's body is filled"
+    hole = fin.pixels[ys.min() + 3 : ys.min() + 6, 12:16]
+    assert hole.min() < 60, f"the hole under the handle was filled (handle row {handle_row})"
+
+
+def test_uploaded_thin_outline_is_read_as_a_drawing_and_filled():
+    big = outline([(x * 4, y * 4) for x, y in SNEAKER], size=1120, width=3)  # 3 px lines on a 1120 px picture
+    buf = io.BytesIO()
+    big.save(buf, "PNG")
+    fin = fashion_input(Image.open(io.BytesIO(buf.getvalue())))
+    assert fin.drawing and fin.outline_filled
+    assert (fin.pixels > 100).mean() > 0.25  # a solid shoe, not a faint ring
+
+
+def test_phone_photo_of_a_pen_sketch_on_unevenly_lit_paper():
+    paper = shaded((960, 720), (0.93, 0.91, 0.85), (0.55, 0.53, 0.5))
+    img = to_image(paper)
+    ImageDraw.Draw(img).line([(x * 3 + 60, y * 2.5) for x, y in COAT + [COAT[0]]], fill=(40, 40, 70), width=5)
+    img = jpeg(img.filter(ImageFilter.GaussianBlur(1.0)), 70)
+    fin = fashion_input(img)
+    assert fin.drawing and fin.outline_filled and fin.background == "shaded"
+    assert (fin.pixels > 100).mean() > 0.3
+
+
+# --------------------------------------------------------------------------- photos
+
+
+def test_white_sneaker_on_a_blue_grey_gradient_is_found_not_the_gradient():
+    bg = shaded((640, 480), (0.75, 0.8, 0.9), (0.35, 0.4, 0.5))
+    a, m = paste(bg, SNEAKER, (0.97, 0.97, 0.97), scale=1.2, offset=(200, 120))
+    fin = fashion_input(jpeg(to_image(a)))
+    assert np.allclose(fin.box, box_of(m), atol=12), (fin.box, box_of(m))
+    cols = np.flatnonzero((fin.pixels > 100).any(0))
+    assert not fin.drawing and np.ptp(cols) >= 24  # the shoe, not a band of gradient, fills the frame's width
+
+
+def test_dark_coat_on_a_dark_floor_is_found():
+    bg = np.full((480, 640, 3), 0.12) + np.random.default_rng(0).normal(0, 0.01, (480, 640, 1))
+    a, m = paste(bg, COAT, (0.24, 0.22, 0.2), scale=1.3, offset=(150, 60))
+    fin = fashion_input(jpeg(to_image(a)))
+    assert np.allclose(fin.box, box_of(m), atol=12), (fin.box, box_of(m))
+
+
+def test_a_hard_shadow_is_not_part_of_the_object():
+    bg = np.ones((480, 640, 3)) * (0.85, 0.75, 0.6)  # a tinted table
+    shadow, _ = paste(bg, COAT, (0.85 * 0.6, 0.75 * 0.6, 0.6 * 0.6), scale=1.2, offset=(200, 90))
+    a, m = paste(shadow, COAT, (0.15, 0.25, 0.55), scale=1.2, offset=(160, 60))
+    fin = fashion_input(jpeg(to_image(a)))
+    assert fin.shadow_removed
+    assert np.allclose(fin.box, box_of(m), atol=12), (fin.box, box_of(m))
+
+
+def test_garment_in_one_corner_of_a_4000x3000_photo():
+    bg = shaded((4000, 3000), (0.9, 0.88, 0.85), (0.7, 0.68, 0.65))
+    a, m = paste(bg.astype(np.float32), COAT, (0.2, 0.2, 0.25), scale=3, offset=(3100, 2150))
+    fin = fashion_input(jpeg(to_image(a), 85))
+    assert np.allclose(fin.box, box_of(m), atol=60), (fin.box, box_of(m))
+    ys, xs = np.nonzero(fin.pixels > 100)
+    assert np.ptp(ys) >= 24  # scaled to fill the 28x28 frame
+
+
+# --------------------------------------------------------------------------- with the committed classifier
+
+
+@pytest.fixture(scope="module")
+def clf():
+    return Classifier(CHECKPOINTS / "fashion.pt")
+
+
+@pytest.mark.parametrize(
+    "name, make",
+    [
+        ("Trouser", lambda: outline(TROUSERS_NARROW, width=4)),
+        ("Sneaker", lambda: outline(SNEAKER, width=8)),
+    ],
+)
+def test_drawings_are_recognised(clf, name, make):
+    r = clf.classify(make(), drawing=True)
+    assert r.top == name and r.clothing, r.probs
+
+
+def test_non_clothing_is_flagged(clf):
+    rng = np.random.default_rng(5)
+    text = Image.new("RGB", (480, 320), "white")
+    d = ImageDraw.Draw(text)
+    for i in range(6):
+        d.text((20, 20 + 45 * i), "the quick brown fox jumps", fill="black", font_size=28)
+    scribble = Image.new("RGB", (400, 400), "white")
+    ImageDraw.Draw(scribble).line([tuple(p) for p in rng.uniform(60, 340, (12, 2))], fill="black", width=6)
+    for img in (text, scribble):
+        assert not clf.classify(img).clothing
