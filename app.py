@@ -142,6 +142,7 @@ def build_demo(svc: FashSeg) -> gr.Blocks:
                     gr.Markdown(f"⚠️ {e}")
                 else:
                     gr.Markdown(ins.summary_markdown())
+                    gr.Markdown(ins.robustness_markdown())
                     with gr.Row():
                         gr.Markdown(ins.table_markdown())
                         gr.Plot(

@@ -50,6 +50,9 @@ class SafeSketchpad(gr.Sketchpad):
 
     is_template = True
 
+    def get_block_name(self) -> str:
+        return "imageeditor"  # gr.Sketchpad is itself a template of the image editor's frontend
+
     def preprocess(self, payload):
         if payload is None:
             return None

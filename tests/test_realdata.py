@@ -27,6 +27,15 @@ def test_fashion_checkpoint_reproduces_its_metrics_and_meets_the_target(tmp_path
     for c, acc in stored["per_class_accuracy"].items():
         assert fresh["per_class_accuracy"][c] == pytest.approx(acc, abs=0.002)
     assert fresh["test_accuracy"] >= FASHION_TARGET
+    # the drawing, photo and not-clothing benchmarks (fashseg.robustness) reproduce too
+    assert fresh["not_clothing_threshold"] == stored["not_clothing_threshold"] > 0
+    assert fresh["flagged_clean_test"] == pytest.approx(stored["flagged_clean_test"], abs=0.002)
+    assert set(fresh["renditions"]) == set(stored["renditions"]) >= {"canvas_filled", "canvas_outline", "upload_outline", "paper_sketch"}
+    for kind, r in stored["renditions"].items():
+        assert fresh["renditions"][kind]["accuracy"] == pytest.approx(r["accuracy"], abs=0.011), kind
+        assert fresh["renditions"][kind]["flagged_not_clothing"] == pytest.approx(r["flagged_not_clothing"], abs=0.011), kind
+    for name, r in stored["not_clothing"].items():
+        assert fresh["not_clothing"][name]["not_called_clothing"] == pytest.approx(r["not_called_clothing"], abs=0.02), name
 
 
 @pytest.mark.realdata
