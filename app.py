@@ -20,7 +20,7 @@ from fashseg import plots
 from fashseg.labels import FASHION_CLASSES
 from fashseg.preprocess import InputError
 from fashseg.service import FashSeg
-from fashseg.ui import BodyLimit, SafeImage, SafeSketchpad, limit_malloc_arenas, user_errors
+from fashseg.ui import EXCEPTION_HANDLERS, BodyLimit, SafeImage, SafeSketchpad, limit_malloc_arenas, plain_refusals, user_errors
 from fashseg.visualize import colorize
 
 HERE = Path(__file__).resolve().parent
@@ -206,7 +206,7 @@ def build_demo(svc: FashSeg) -> gr.Blocks:
 
 
 limit_malloc_arenas()
-demo = build_demo(FashSeg(CHECKPOINTS))
+demo = plain_refusals(build_demo(FashSeg(CHECKPOINTS)))
 demo.queue(default_concurrency_limit=2, max_size=64)
 
 
@@ -227,7 +227,7 @@ def main(argv=None):
         max_file_size="25mb",
         show_error=True,
         enable_monitoring=False,
-        app_kwargs={"middleware": [Middleware(BodyLimit)]},
+        app_kwargs={"middleware": [Middleware(BodyLimit)], "exception_handlers": EXCEPTION_HANDLERS},
         theme=gr.themes.Soft(),
     )
 

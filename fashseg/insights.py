@@ -43,7 +43,8 @@ class FashionInsights:
             "light_on_light": "light garment on a light table",
         }
         rows = "\n".join(
-            f"| {names.get(k, k)} | {r['accuracy'] * 100:.1f} % | {r['flagged_not_clothing'] * 100:.1f} % |" for k, r in m["renditions"].items()
+            f"| {names.get(k, k)} | {r['accuracy'] * 100:.1f} % | {r['flagged_not_clothing'] * 100:.1f} % |"
+            for k, r in m["renditions"].items()
         )
         nc = "\n".join(f"| {k} | {v['n']} | {v['not_called_clothing'] * 100:.1f} % |" for k, v in m["not_clothing"].items() if k != "all")
         n = next(iter(m["renditions"].values()))["n"]

@@ -361,7 +361,9 @@ def _solidify_sketch(sq: np.ndarray) -> tuple[np.ndarray, bool]:
     strokes = ndimage.binary_dilation(closed, iterations=2)  # about 1.5 px at 28x28, as a pen line on a garment
     if n:
         sizes = np.bincount(lab.ravel())[1:]
-        fill = np.isin(lab, np.flatnonzero(sizes >= 0.3 * sizes.max()) + 1)
+        # an outline's inside dwarfs its strokes; the hole under a filled bag's handle does not
+        big = (sizes >= 0.3 * sizes.max()) & (sizes >= 0.5 * closed.sum())
+        fill = np.isin(lab, np.flatnonzero(big) + 1)
         if fill.sum() > 0.1 * closed.sum():
             return np.where(closed | fill, SKETCH_FILL, 0.0).astype(np.float32), True
     return np.where(strokes, SKETCH_FILL, 0.0).astype(np.float32), False

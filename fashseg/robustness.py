@@ -28,7 +28,8 @@ Predict = Callable[[np.ndarray], np.ndarray]  # uint8 [N,28,28] -> probabilities
 def benchmark_indices(y: np.ndarray, per_class: int = PER_CLASS, seed: int = SEED) -> np.ndarray:
     """The same stratified sample of the test split for every condition."""
     rng = np.random.default_rng(seed)
-    return np.sort(np.concatenate([rng.choice(np.flatnonzero(y == c), per_class, replace=False) for c in range(10)]))
+    pools = [np.flatnonzero(y == c) for c in range(10)]
+    return np.sort(np.concatenate([rng.choice(p, min(per_class, len(p)), replace=False) for p in pools]))
 
 
 def renditions_benchmark(predict: Predict, threshold: float, x: np.ndarray, y: np.ndarray, workers: int = 2) -> dict:

@@ -192,6 +192,7 @@ def fashion_banks(cfg: FashionConfig, x_tr: np.ndarray, y_tr: np.ndarray, x_va: 
     k_tr = [kinds[i % len(kinds)] for i in range(n)]
     px, ok = R.render_bank(x_tr[pick], k_tr, cfg.seed)
     n_va = min(len(x_va), 300 * len(kinds))
+    n_out = min(cfg.outlier_size, cfg.limit or cfg.outlier_size)
     k_va = [kinds[i % len(kinds)] for i in range(n_va)]
     px_va, ok_va = R.render_bank(x_va[:n_va], k_va, cfg.seed + 1)
     try:
@@ -208,8 +209,8 @@ def fashion_banks(cfg: FashionConfig, x_tr: np.ndarray, y_tr: np.ndarray, x_va: 
         "val_pixels": px_va[ok_va],
         "val_labels": y_va[:n_va][ok_va],
         "val_kinds": np.array(k_va)[ok_va],
-        "outliers": R.render_outliers(fac_tr, cfg.outlier_size, cfg.seed) if cfg.outlier_size else np.zeros((0, 28, 28), np.uint8),
-        "val_outliers": R.render_outliers(fac_va, 1000, cfg.seed + 1),
+        "outliers": R.render_outliers(fac_tr, n_out, cfg.seed) if n_out else np.zeros((0, 28, 28), np.uint8),
+        "val_outliers": R.render_outliers(fac_va, min(1000, max(50, n_out)), cfg.seed + 1),
     }
     save_npz(path, **banks)
     return banks
@@ -328,7 +329,7 @@ def train_fashion(
     tqdm.write("not-clothing threshold on validation: " + ", ".join(f"{k}={v:.4f}" for k, v in ood.items() if isinstance(v, float)))
     ckpt = _checkpoint_dict("fashion", cfg, model, history, cfg.epochs, {**fashion_meta(), "ood": ood})
     save_torch(ckpt, paths["final"])
-    return evaluate_fashion(paths["final"], cfg.data_dir, device)
+    return evaluate_fashion(paths["final"], cfg.data_dir, device, robustness=not cfg.limit)  # smoke runs skip the 3-minute benchmarks
 
 
 def robustness_metrics(model, ckpt, x: np.ndarray, y: np.ndarray, probs: np.ndarray, device, facade_dir=None) -> dict:
@@ -351,7 +352,7 @@ def robustness_metrics(model, ckpt, x: np.ndarray, y: np.ndarray, probs: np.ndar
     }
 
 
-def evaluate_fashion(ckpt_path: Path, data_dir=None, device=torch.device("cpu"), facade_dir=None) -> dict:
+def evaluate_fashion(ckpt_path: Path, data_dir=None, device=torch.device("cpu"), facade_dir=None, robustness: bool = True) -> dict:
     """Evaluate a checkpoint on the 10k test images and (re)write its artefacts."""
     ckpt_path = Path(ckpt_path)
     ckpt = load_checkpoint(ckpt_path, "fashion")
@@ -384,7 +385,7 @@ def evaluate_fashion(ckpt_path: Path, data_dir=None, device=torch.device("cpu"),
         "train_seconds": float(sum(r["seconds"] for r in ckpt["history"])),
         "train_args": ckpt["train_args"],
         "versions": ckpt["versions"],
-        **robustness_metrics(model, ckpt, x.numpy(), y_np, probs, device, facade_dir),
+        **(robustness_metrics(model, ckpt, x.numpy(), y_np, probs, device, facade_dir) if robustness else {}),
     }
     stem = ckpt_path.with_suffix("")
     save_json(metrics, f"{stem}_metrics.json")

@@ -8,9 +8,12 @@ from __future__ import annotations
 import ctypes
 import functools
 import logging
+import math
 import traceback
 
 import gradio as gr
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 
 from .checkpoint import CheckpointError
 from .preprocess import InputError
@@ -81,6 +84,77 @@ def user_errors(fn):
             ) from None
 
     return wrapper
+
+
+# The framework's own refusals, in the app's words: one sentence naming the problem and the fix.
+NOT_A_PICTURE = "The request does not hold a picture upload. Upload the picture as a PNG, JPEG, WebP, BMP or GIF file."
+NOT_A_DRAWING = "The request does not hold a drawing. Draw on the canvas, or upload the drawing as a picture file."
+NO_REMOTE_URLS = "Pictures are not fetched from web addresses. Download the picture and upload the file instead."
+BAD_NUMBER = "The {label} must be a number from {lo:g} to {hi:g}."
+WRONG_COUNT = "The request sends {got} input values where this endpoint takes {need}; see the API page for their order."
+UNREADABLE = "The request's inputs could not be read. See the API page for what each endpoint takes."
+BAD_BODY = 'The request body is not JSON of the form {"data": [...]}; see the API page for each endpoint\'s inputs.'
+
+
+def _remote(f) -> bool:
+    return isinstance(f, dict) and any(str(f.get(k) or "").lower().startswith(("http:", "https:", "ftp:", "//")) for k in ("path", "url"))
+
+
+def _refusal(component, value) -> str | None:
+    """Our sentence for an input the framework would refuse in its own words (or fetch), else None."""
+    if isinstance(component, gr.Slider):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        if ok and component.minimum <= value <= component.maximum:
+            return None
+        return BAD_NUMBER.format(label=str(component.label).lower(), lo=component.minimum, hi=component.maximum)
+    files = [value]
+    if isinstance(component, gr.ImageEditor) and isinstance(value, dict):
+        layers = value.get("layers")
+        files = [value.get("background"), value.get("composite"), *(layers if isinstance(layers, list) else [])]
+    return NO_REMOTE_URLS if any(map(_remote, files)) else None
+
+
+def plain_refusals(demo: gr.Blocks) -> gr.Blocks:
+    """Route every refusal the framework makes before our handlers run through one plain sentence.
+
+    Gradio otherwise answers a wrong JSON type with pydantic's report, a missing
+    input with the component's repr, a bad slider value with a TypeError, and a
+    file URL by downloading it. None of that reaches the user now: the request is
+    checked here, and whatever Gradio still refuses becomes our sentence.
+    """
+    original = demo.preprocess_data
+
+    async def preprocess_data(block_fn, inputs, state, explicit_call=False):
+        components = list(block_fn.inputs)
+        if len(inputs) < len(components):
+            raise gr.Error(WRONG_COUNT.format(got=len(inputs), need=len(components)), title="Cannot do that", print_exception=False)
+        for component, value in zip(components, inputs):
+            if (message := _refusal(component, value)) is not None:
+                raise gr.Error(message, title="Cannot do that", print_exception=False)
+        try:
+            return await original(block_fn, inputs, state, explicit_call)
+        except Exception as e:
+            log.warning("refused a request the framework could not read (%s in %s)", type(e).__name__, block_fn.name)
+            kinds = {type(c) for c in components}
+            message = (
+                NOT_A_DRAWING
+                if any(issubclass(k, gr.ImageEditor) for k in kinds)
+                else NOT_A_PICTURE
+                if any(issubclass(k, gr.Image) for k in kinds)
+                else UNREADABLE
+            )
+            raise gr.Error(message, title="Cannot do that", print_exception=False) from None
+
+    demo.preprocess_data = preprocess_data
+    return demo
+
+
+async def _plain_bad_body(request, exc):
+    return JSONResponse({"error": BAD_BODY}, status_code=422)
+
+
+# FastAPI's own 422 report (pydantic's details, the input echoed back) replaced by one sentence.
+EXCEPTION_HANDLERS = {RequestValidationError: _plain_bad_body}
 
 
 def limit_malloc_arenas(arenas: int = 2) -> None:

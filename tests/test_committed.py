@@ -75,4 +75,4 @@ def test_drawn_examples_uploaded_as_files_are_recognised(clf):
     # an upload is not known to be a sketch: the near-binary pixels must give it away
     for name, expected in (("drawn_trousers_outline.png", "Trouser"), ("drawn_bag_filled.png", "Bag")):
         r = clf.classify(str(EXAMPLES / "fashion" / name))
-        assert r.input.outline_filled and r.top == expected, (name, r.probs)
+        assert r.input.drawing and r.top == expected, (name, r.probs)

@@ -14,6 +14,11 @@ from fashseg.sketches import draw
 from fashseg.visualize import colorize, heatmap_overlay, overlay
 
 
+def noise_photo(w: int, h: int) -> Image.Image:
+    """A picture with content: a blank one is refused before segmentation."""
+    return Image.fromarray(np.random.default_rng(0).integers(0, 256, (h, w, 3), dtype=np.uint8))
+
+
 def test_classifier_returns_all_classes_sorted_with_a_heat_map(tiny_checkpoints):
     r = Classifier(tiny_checkpoints / "fashion.pt").classify(draw("Trouser", filled=True))
     p = list(r.probs.values())
@@ -70,7 +75,7 @@ def test_service_runs_end_to_end(tiny_checkpoints):
     assert r.seen.size == (280, 280) and len(r.probs) == 10 and "Preprocessing" in r.note
     with pytest.raises(InputError, match="empty|blank"):
         svc.classify_canvas({"composite": None})
-    s = svc.segment(Image.new("RGB", (3200, 1600), "grey"), 0.4)
+    s = svc.segment(noise_photo(3200, 1600), 0.4)
     assert s.overlay.size == (1600, 800)  # shown at preview size ...
     assert Image.open(s.png_path).size == (3200, 1600)  # ... downloaded at full size
 
@@ -86,5 +91,5 @@ def test_service_survives_missing_and_broken_files(tmp_path, tiny_checkpoints):
     assert "fashion.pt is unreadable" in problems and "facade_metrics.json is missing" in problems
     with pytest.raises(Unavailable, match="python train.py fashion"):
         svc.classify(draw("Bag", filled=True))
-    assert svc.segment(Image.new("RGB", (64, 64))).labels.shape == (64, 64)  # the other model still works
+    assert svc.segment(noise_photo(64, 64)).labels.shape == (64, 64)  # the other model still works
     assert svc.fashion_insights is not None and svc.facade_insights is None
