@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -29,6 +31,9 @@ class AppServer:
         if checkpoints is not None:
             self.env["FASHSEG_CHECKPOINTS"] = str(checkpoints)
         self.timeout, self.log = timeout, log
+        # its own upload cache, so that load tests can measure it and nothing is left behind
+        self.cache_dir = Path(tempfile.mkdtemp(prefix="fashseg-uploads-"))
+        self.env["GRADIO_TEMP_DIR"] = str(self.cache_dir)
         self.proc: subprocess.Popen | None = None
         self.started_at = self.ready_at = 0.0
 
@@ -71,6 +76,7 @@ class AppServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        shutil.rmtree(self.cache_dir, ignore_errors=True)
 
     def __enter__(self) -> AppServer:
         return self.start()

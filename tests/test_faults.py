@@ -173,7 +173,11 @@ def test_short_load_test_has_no_unexpected_errors():
     r = run(clients=3, seconds=6)
     assert r["requests"] > 5
     assert r["unexpected"] == {}
-    assert r["ok"] > 0 and r["handled_invalid"] >= 0
+    assert r["ok"] > 0 and r["handled_invalid"] > 0
+    # every hostile request was tried alone first and answered as expected
+    assert set(r["hostile_alone"]) == {"layers_bomb", "gif_2000_frames", "bomb_upload", "data_url_bomb", "body_200MB"}
+    assert all(h["outcome"] in ("ok", "handled") for h in r["hostile_alone"].values())
+    assert r["upload_cache_mb_end"] > 0  # the app's own cache folder is the one measured
 
 
 def test_load_test_refuses_non_loopback_targets():
