@@ -17,11 +17,21 @@ import gradio as gr  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
 from fashseg import plots
-from fashseg.labels import FASHION_CLASSES
+from fashseg.labels import FACADE_CLASSES, FASHION_CLASSES
 from fashseg.preprocess import InputError
 from fashseg.service import FashSeg
-from fashseg.ui import EXCEPTION_HANDLERS, BodyLimit, SafeImage, SafeSketchpad, limit_malloc_arenas, plain_refusals, user_errors
-from fashseg.visualize import colorize
+from fashseg.ui import (
+    CSS,
+    EXCEPTION_HANDLERS,
+    POLISH_JS,
+    THEME,
+    BodyLimit,
+    SafeImage,
+    SafeSketchpad,
+    limit_malloc_arenas,
+    plain_refusals,
+    user_errors,
+)
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE / "examples"
@@ -29,15 +39,20 @@ CHECKPOINTS = Path(os.environ.get("FASHSEG_CHECKPOINTS", HERE / "checkpoints"))
 NO_IMAGE = "No image given: upload a picture (PNG, JPEG, WebP...) or pick an example."
 
 
-def build_demo(svc: FashSeg) -> gr.Blocks:
-    # ---------------------------------------------------------------- handlers: thin wrappers over FashSeg
+def unavailable(message: str | None) -> None:
+    """The one way a part of the app that could not load says so."""
+    if message:
+        gr.Markdown(f"⚠️ **This part is unavailable.** {message}")
+
+
+def clothing_tab(svc: FashSeg) -> None:
     def shown(r):
         """One classification as the five outputs: probabilities, the two pictures, the note, the verdict."""
         return r.probs, svc.to_file(r.seen, "seen"), svc.to_file(r.heat, "heat"), r.note, r.verdict
 
     @user_errors
     def classify(image):
-        if image is None:  # the upload was cleared
+        if image is None:
             return None, None, None, NO_IMAGE, None
         return shown(svc.classify(image))
 
@@ -51,8 +66,67 @@ def build_demo(svc: FashSeg) -> gr.Blocks:
         try:
             return shown(svc.classify_canvas(editor))
         except InputError:
-            return None, None, None, "", None
+            return cleared()
 
+    def cleared():
+        return None, None, None, "", None
+
+    unavailable(svc.classifier_error)
+    with gr.Row(equal_height=False):
+        with gr.Column(min_width=300):
+            with gr.Tab("Draw"):
+                canvas = SafeSketchpad(
+                    label="Draw a garment",
+                    type="filepath",
+                    canvas_size=(400, 400),
+                    fixed_canvas=True,
+                    layers=False,
+                    transforms=(),
+                    brush=gr.Brush(default_size=12, colors=["#000000"], color_mode="fixed"),
+                    elem_id="canvas",
+                )
+                draw_btn = gr.Button("Classify drawing", variant="primary")
+            with gr.Tab("Upload"):
+                photo = SafeImage(
+                    label="Photo of a garment, shoe or bag",
+                    type="filepath",
+                    sources=["upload", "clipboard"],
+                    height=320,
+                    elem_id="photo",
+                )
+            examples = gr.Examples(
+                sorted(str(p) for p in (EXAMPLES / "fashion").glob("*.png")),
+                inputs=photo,
+                label="Fashion-MNIST test images and drawings (click one to classify it)",
+                examples_per_page=12,
+            )
+        with gr.Column(min_width=300):
+            probs = gr.Label(num_top_classes=10, label="Class probabilities", elem_id="probs")
+            note = gr.Markdown(elem_id="note")
+            verdict = gr.JSON(visible=False, label="Verdict")
+            with gr.Row():
+                seen = gr.Image(label="Network input (28x28)", height=220, min_width=140, buttons=[], elem_id="seen")
+                heat = gr.Image(label="Grad-CAM: red drove the answer", height=220, min_width=140, buttons=[], elem_id="heat")
+    outs = [probs, seen, heat, note, verdict]
+    # one answer per action: an upload (not the clear that precedes a replacement) runs the network once
+    photo.upload(classify, photo, outs, api_name="classify")
+    photo.clear(cleared, None, outs, api_visibility="private")
+    examples.load_input_event.then(classify, photo, outs, api_name="classify_example", api_visibility="private")
+    # one queue for both canvas events, so a stroke's late answer never overwrites the button's
+    draw_btn.click(classify_drawing, canvas, outs, api_name="classify_drawing", concurrency_id="canvas", concurrency_limit=1)
+    canvas.change(
+        classify_drawing_live,
+        canvas,
+        outs,
+        api_visibility="private",
+        trigger_mode="always_last",
+        show_progress="hidden",
+        concurrency_id="canvas",
+        concurrency_limit=1,
+    )
+
+
+def buildings_tab(svc: FashSeg) -> None:
     @user_errors
     def segment(image, opacity, progress=gr.Progress()):
         if image is None:
@@ -62,146 +136,148 @@ def build_demo(svc: FashSeg) -> gr.Blocks:
         return svc.to_file(r.overlay, "overlay"), r.legend, r.shares, r.png_path, r.labels
 
     @user_errors
-    def reblend(image, labels, opacity):
-        return svc.to_file(svc.reblend(image, labels, opacity), "overlay")
+    def segment_example(image):
+        """An example photo: segmented at the default opacity with every class shown, and the controls set to match."""
+        return *segment(image, 0.5), 0.5, "all"
 
     @user_errors
-    def confused(true, pred):
-        ins = svc.fashion()
-        return ins.confused(true, pred), f"{ins.confusion_count(true, pred)} test images of **{true}** were predicted as **{pred}**."
+    def reblend(image, labels, opacity, highlight):
+        return svc.to_file(svc.reblend(image, labels, opacity, highlight), "overlay")
 
-    # ---------------------------------------------------------------- layout
-    with gr.Blocks(title="FashSeg", delete_cache=(300, 600)) as demo:  # uploads older than 10 min go, checked every 5
-        gr.Markdown("# FashSeg\nClothing classification on Fashion-MNIST and building-facade segmentation on Mini Facade.")
-
-        with gr.Tab("Classify clothing"):
-            if svc.classifier_error:
-                gr.Markdown(f"⚠️ **This tab is unavailable.** {svc.classifier_error}")
+    unavailable(svc.segmenter_error)
+    with gr.Row(equal_height=False):
+        with gr.Column(min_width=300):
+            building = SafeImage(
+                label="Photo of a building facade (any size)",
+                type="filepath",
+                sources=["upload", "clipboard"],
+                height=360,
+                elem_id="building",
+            )
+            seg_btn = gr.Button("Segment", variant="primary")
+            examples = gr.Examples(
+                sorted(str(p) for p in (EXAMPLES / "facade").glob("*.jpg")),
+                inputs=building,
+                label="Mini Facade test_dev photos (CMP Facade Database, Tyleček & Šára 2013)",
+            )
+        with gr.Column(min_width=300):
+            seg_img = gr.Image(label="Segmentation", height=480, elem_id="overlay")
+            legend = gr.HTML(elem_id="legend")
             with gr.Row():
-                with gr.Column():
-                    with gr.Tab("Draw"):
-                        canvas = SafeSketchpad(
-                            label="Draw a piece of clothing (outline or filled)",
-                            type="filepath",
-                            canvas_size=(400, 400),
-                            brush=gr.Brush(default_size=12, colors=["#000000"], color_mode="fixed"),
-                        )
-                        draw_btn = gr.Button("Classify drawing", variant="primary")
-                    with gr.Tab("Upload"):
-                        photo = SafeImage(
-                            label="Photo of a garment, shoe or bag",
-                            type="filepath",
-                            sources=["upload", "clipboard"],
-                            height=320,
-                            elem_id="photo",
-                        )
-                        gr.Examples(
-                            sorted(str(p) for p in (EXAMPLES / "fashion").glob("*.png")),
-                            inputs=photo,
-                            label="Fashion-MNIST test images and drawings",
-                        )
-                with gr.Column():
-                    probs = gr.Label(num_top_classes=10, label="Class probabilities")
-                    note = gr.Markdown()
-                    verdict = gr.JSON(visible=False, label="Verdict")
-                    with gr.Row():
-                        seen = gr.Image(label="What the network sees (28x28)", height=300)
-                        heat = gr.Image(label="What drove the decision (Grad-CAM)", height=300)
+                opacity = gr.Slider(0, 1, value=0.5, step=0.05, label="Overlay opacity", elem_id="opacity", min_width=160)
+                highlight = gr.Radio(["all", *FACADE_CLASSES], value="all", label="Highlight a class", elem_id="highlight", min_width=200)
+            shares = gr.Label(visible=False, label="Share of the picture")  # for API users; the legend shows the shares
+            label_png = gr.File(label="Label map (palette PNG, original size)", elem_id="labels-file", height=90)
+    seg_labels = gr.State()
+    seg_outs = [seg_img, legend, shares, label_png, seg_labels]
+    examples.load_input_event.then(segment_example, building, [*seg_outs, opacity, highlight], api_visibility="private")
 
-        with gr.Tab("Segment a building"):
-            if svc.segmenter_error:
-                gr.Markdown(f"⚠️ **This tab is unavailable.** {svc.segmenter_error}")
-            with gr.Row():
-                with gr.Column():
-                    building = SafeImage(
-                        label="Photo of a building facade (any size)",
-                        type="filepath",
-                        sources=["upload", "clipboard"],
-                        height=360,
-                        elem_id="building",
-                    )
-                    opacity = gr.Slider(0, 1, value=0.5, step=0.05, label="Overlay opacity")
-                    seg_btn = gr.Button("Segment", variant="primary")
-                    gr.Examples(
-                        sorted(str(p) for p in (EXAMPLES / "facade").glob("*.jpg")),
-                        inputs=building,
-                        label="Mini Facade test_dev photos (CMP Facade Database, Tyleček & Šára 2013)",
-                    )
-                with gr.Column():
-                    seg_img = gr.Image(label="Segmentation", height=420)
-                    legend = gr.HTML()
-                    shares = gr.Label(label="Share of the picture", num_top_classes=5)
-                    label_png = gr.File(label="Label map (palette PNG, original size)")
-            seg_labels = gr.State()
-
-        with gr.Tab("Model insights"):
-            with gr.Tab("Classifier"):
-                try:
-                    ins = svc.fashion()
-                except Exception as e:
-                    gr.Markdown(f"⚠️ {e}")
-                else:
-                    gr.Markdown(ins.summary_markdown())
-                    gr.Markdown(ins.robustness_markdown())
-                    with gr.Row():
-                        gr.Markdown(ins.table_markdown())
-                        gr.Plot(
-                            plots.per_class_bars(ins.metrics["per_class_accuracy"], "Per-class test accuracy"), label="Per-class accuracy"
-                        )
-                        gr.Plot(plots.confusion_heatmap(ins.metrics["confusion_matrix"], ins.classes), label="Confusion matrix")
-                    gr.Gallery(ins.gallery(), label="2 correct (✓) and 2 wrong (✗) test images per class", columns=8, height="auto")
-                    gr.Markdown("### Which images get confused?")
-                    with gr.Row():
-                        true_cls = gr.Dropdown(list(FASHION_CLASSES), value="Shirt", label="True class")
-                        pred_cls = gr.Dropdown(list(FASHION_CLASSES), value="T-shirt/top", label="Predicted as")
-                    confused_md = gr.Markdown()
-                    confused_gallery = gr.Gallery(label="Confused test images", columns=8, height="auto")
-                    if svc.classifier is not None:
-                        gr.Plot(plots.filter_grid(svc.classifier.first_layer_filters()), label="First-layer filters")
-                    gr.Plot(plots.training_curves(ins.metrics["history"], ("loss", "acc")), label="Training curves")
-                    for dd in (true_cls, pred_cls):
-                        dd.change(confused, [true_cls, pred_cls], [confused_gallery, confused_md], api_visibility="private")
-                    demo.load(confused, [true_cls, pred_cls], [confused_gallery, confused_md], api_visibility="private")
-            with gr.Tab("Segmenter"):
-                try:
-                    fins = svc.facade()
-                except Exception as e:
-                    gr.Markdown(f"⚠️ {e}")
-                else:
-                    gr.Markdown(fins.summary_markdown())
-                    with gr.Row():
-                        gr.Plot(
-                            plots.grouped_class_bars(
-                                {"AP": fins.metrics["per_class_ap"], "IoU": fins.metrics["per_class_iou"]},
-                                "Per-class AP and IoU on test_dev",
-                            ),
-                            label="Per-class AP and IoU",
-                        )
-                        gr.Plot(plots.training_curves(fins.metrics["history"], ("loss", "acc")), label="Training curves")
-                    ex = fins.examples
-                    gr.Plot(
-                        plots.facade_examples(ex["image"], ex["truth"], ex["pred"], ex["name"], colorize),
-                        label="test_dev: photo, ground truth, prediction",
-                    )
-
-        # ---------------------------------------------------------------- events
-        outs = [probs, seen, heat, note, verdict]
-        photo.change(classify, photo, outs, api_name="classify")
-        # one queue for both canvas events, so a stroke's late answer never overwrites the button's
-        draw_btn.click(classify_drawing, canvas, outs, api_name="classify_drawing", concurrency_id="canvas", concurrency_limit=1)
-        canvas.change(
-            classify_drawing_live,
-            canvas,
-            outs,
+    seg_btn.click(segment, [building, opacity], seg_outs, api_name="segment")
+    building.upload(segment, [building, opacity], seg_outs, api_visibility="private")
+    # typing a value, arrow keys and dragging all redraw; only the latest value is drawn
+    for control in (opacity, highlight):
+        control.change(
+            reblend,
+            [building, seg_labels, opacity, highlight],
+            seg_img,
             api_visibility="private",
             trigger_mode="always_last",
             show_progress="hidden",
-            concurrency_id="canvas",
-            concurrency_limit=1,
         )
-        seg_btn.click(segment, [building, opacity], [seg_img, legend, shares, label_png, seg_labels], api_name="segment")
-        building.change(segment, [building, opacity], [seg_img, legend, shares, label_png, seg_labels], api_visibility="private")
-        opacity.release(reblend, [building, seg_labels, opacity], seg_img, api_visibility="private")
+
+
+def insights_tab(svc: FashSeg, demo: gr.Blocks) -> None:
+    @user_errors
+    def confused(true, pred):
+        ins = svc.fashion()
+        return ins.confused(true, pred), ins.confusion_caption(true, pred)
+
+    with gr.Tab("Classifier"):
+        try:
+            ins = svc.fashion()
+        except Exception as e:
+            unavailable(str(e))
+        else:
+            gr.Markdown(ins.summary_markdown())
+            with gr.Row(equal_height=False):
+                gr.Plot(
+                    plots.per_class_bars(ins.metrics["per_class_accuracy"], "Per-class test accuracy"),
+                    label="Per-class test accuracy, hardest first",
+                    show_label=False,
+                    min_width=300,
+                )
+                gr.Plot(
+                    plots.confusion_heatmap(ins.metrics["confusion_matrix"], ins.classes),
+                    label="Confusion matrix of the test set",
+                    show_label=False,
+                    min_width=300,
+                )
+            with gr.Accordion("Per-class test accuracy as a table", open=False):
+                gr.Markdown(ins.table_markdown())
+            gr.Markdown(ins.robustness_markdown())
+            gr.Gallery(
+                ins.gallery(), label="2 correct (✓) and 2 wrong (✗ true → predicted) test images per class", columns=5, height="auto"
+            )
+            gr.Markdown("### Which images get confused?")
+            with gr.Row():
+                true_cls = gr.Dropdown(list(FASHION_CLASSES), value="Shirt", label="True class")
+                pred_cls = gr.Dropdown(list(FASHION_CLASSES), value="T-shirt/top", label="Predicted as")
+            confused_md = gr.Markdown()
+            confused_gallery = gr.Gallery(label="Confused test images", columns=6, height="auto")
+            for dd in (true_cls, pred_cls):
+                dd.change(confused, [true_cls, pred_cls], [confused_gallery, confused_md], api_visibility="private")
+            demo.load(confused, [true_cls, pred_cls], [confused_gallery, confused_md], api_visibility="private")
+            if svc.classifier_error is None:
+                gr.Plot(plots.filter_grid(svc.first_layer_filters()), label="First-layer convolution filters", show_label=False)
+            gr.Plot(plots.training_curves(ins.metrics["history"], ("loss", "acc")), label="Classifier training curves", show_label=False)
+            gr.Markdown(
+                "Training loss sits above validation loss by design: it is measured on augmented batches with label "
+                "smoothing (a confident correct answer still costs about 0.5), validation on clean images without it."
+            )
+            with gr.Accordion("Network architecture", open=False):
+                gr.Markdown(svc.architecture("fashion"))
+    with gr.Tab("Segmenter"):
+        try:
+            fins = svc.facade()
+        except Exception as e:
+            unavailable(str(e))
+        else:
+            gr.Markdown(fins.summary_markdown())
+            with gr.Row(equal_height=False):
+                gr.Plot(
+                    plots.grouped_class_bars(
+                        {"AP": fins.metrics["per_class_ap"], "IoU": fins.metrics["per_class_iou"]}, "Per-class AP and IoU on test_dev"
+                    ),
+                    label="Per-class AP and IoU on test_dev",
+                    show_label=False,
+                    min_width=300,
+                )
+                gr.Plot(
+                    plots.training_curves(fins.metrics["history"], ("loss", "acc")),
+                    label="Segmenter training curves",
+                    show_label=False,
+                    min_width=300,
+                )
+            ex = fins.examples
+            gr.Plot(
+                plots.facade_examples(ex["image"], ex["truth"], ex["pred"], ex["name"]),
+                label="test_dev photos with ground truth and prediction",
+                show_label=False,
+            )
+            if svc.segmenter_error is None:
+                with gr.Accordion("Network architecture", open=False):
+                    gr.Markdown(svc.architecture("facade"))
+
+
+def build_demo(svc: FashSeg) -> gr.Blocks:
+    with gr.Blocks(title="FashSeg", delete_cache=(300, 600)) as demo:  # uploads older than 10 min go, checked every 5
+        gr.Markdown("# FashSeg\nClassify clothing from a drawing or a photo, segment building facades, and see what the networks learned.")
+        with gr.Tab("Clothing", elem_id="tab-clothing"):
+            clothing_tab(svc)
+        with gr.Tab("Buildings", elem_id="tab-buildings"):
+            buildings_tab(svc)
+        with gr.Tab("Insights", elem_id="tab-insights"):
+            insights_tab(svc, demo)
     return demo
 
 
@@ -228,7 +304,9 @@ def main(argv=None):
         show_error=True,
         enable_monitoring=False,
         app_kwargs={"middleware": [Middleware(BodyLimit)], "exception_handlers": EXCEPTION_HANDLERS},
-        theme=gr.themes.Soft(),
+        theme=THEME,
+        css=CSS,
+        js=POLISH_JS,
     )
 
 

@@ -17,7 +17,7 @@ from PIL import Image
 from .checkpoint import load_model
 from .data import normalize_facade, normalize_fashion
 from .labels import FACADE_CLASSES, FASHION_CLASSES, facade_palette
-from .models import fashion_probs
+from .models import fashion_probs, layer_table
 from .preprocess import STROKE_POOL, WORK_SIDE, FashionInput, InputError, facade_input, fashion_input, load_image, to_rgb
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
@@ -45,6 +45,9 @@ class Classifier:
         self.model, self.ckpt = load_model(path, "fashion")
         self.classes = list(self.ckpt.get("classes", FASHION_CLASSES))
         self.threshold = float(self.ckpt.get("ood", {}).get("threshold", 0.0))
+
+    def architecture(self) -> list[tuple[str, str, tuple, int]]:
+        return layer_table(self.model, torch.zeros(1, 1, 28, 28))
 
     @torch.no_grad()
     def predict_pixels(self, pixels: np.ndarray) -> np.ndarray:
@@ -97,6 +100,9 @@ class Segmenter:
         self.model, self.ckpt = load_model(path, "facade")
         self.classes = list(self.ckpt.get("classes", FACADE_CLASSES))
         self.train_size = int(self.ckpt.get("train_size", 256))
+
+    def architecture(self) -> list[tuple[str, str, tuple, int]]:
+        return layer_table(self.model, torch.zeros(1, 3, self.train_size, self.train_size))
 
     @torch.no_grad()
     def logits(self, rgb: np.ndarray) -> torch.Tensor:

@@ -11,6 +11,16 @@ from .checkpoint import load_json, load_npz
 from .visualize import enlarge
 
 
+def architecture_markdown(rows: list[tuple[str, str, tuple, int]], input_shape: str) -> str:
+    """The reference report's "model architecture" table: layer, output shape, parameters."""
+    body = "\n".join(f"| `{n}` | {d} | {' x '.join(map(str, shape))} | {p:,} |" for n, d, shape, p in rows)
+    total = sum(p for *_, p in rows)
+    return (
+        f"Input {input_shape}; **{total:,} parameters** in all (read from the loaded checkpoint).\n\n"
+        f"| module | layer | output (channels x height x width) | parameters |\n|---|---|---|---|\n{body}"
+    )
+
+
 class FashionInsights:
     def __init__(self, ckpt_dir: Path):
         self.metrics = load_json(Path(ckpt_dir) / "fashion_metrics.json")
@@ -65,9 +75,8 @@ class FashionInsights:
         """2 correct and 2 wrong test images per class, captioned."""
         e = self.examples
         out = []
-        for idx, img, t, p in zip(e["gallery_index"], e["gallery_image"], e["gallery_true"], e["gallery_pred"]):
-            mark = "✓" if t == p else "✗"
-            cap = f"{mark} #{idx}: {self.classes[t]}" + ("" if t == p else f" → {self.classes[p]}")
+        for img, t, p in zip(e["gallery_image"], e["gallery_true"], e["gallery_pred"]):
+            cap = f"✓ {self.classes[t]}" if t == p else f"✗ {self.classes[t]} → {self.classes[p]}"
             out.append((enlarge(img, 112), cap))
         return out
 
@@ -76,10 +85,20 @@ class FashionInsights:
         e = self.examples
         t, p = self.classes.index(true), self.classes.index(pred)
         sel = np.flatnonzero((e["wrong_true"] == t) & (e["wrong_pred"] == p))[:limit]
-        return [(enlarge(e["wrong_image"][i], 112), f"#{e['wrong_index'][i]} p={float(e['wrong_prob'][i][p]):.2f}") for i in sel]
+        return [(enlarge(e["wrong_image"][i], 112), f"{float(e['wrong_prob'][i][p]):.0%} {pred}") for i in sel]
 
-    def confusion_count(self, true: str, pred: str) -> int:
-        return int(self.metrics["confusion_matrix"][self.classes.index(true)][self.classes.index(pred)])
+    def confusion_caption(self, true: str, pred: str) -> str:
+        """What the confused-images gallery below shows, in words."""
+        cm = self.metrics["confusion_matrix"]
+        t, p = self.classes.index(true), self.classes.index(pred)
+        n, total = int(cm[t][p]), int(sum(cm[t]))
+        if t == p:
+            return f"{n} of the {total} test images of **{true}** were classified correctly. Pick two different classes to see mistakes."
+        images = "image" if n == 1 else "images"
+        return (
+            f"{n} of the {total} test {images} of **{true}** were predicted as **{pred}**. "
+            "Each caption is the probability the network gave to the wrong class."
+        )
 
 
 class FacadeInsights:

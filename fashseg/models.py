@@ -101,6 +101,51 @@ def fashion_probs(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 
 MODELS = {"fashion": FashionCNN, "facade": FacadeUNet}
+BLOCKS = (ConvBNAct, Down, Up)  # shown as one row each in the architecture table
+
+
+def _describe(m: nn.Module) -> str:
+    if isinstance(m, ConvBNAct):
+        conv = m[0]
+        return f"Conv {conv.kernel_size[0]}x{conv.kernel_size[1]} {conv.in_channels}→{conv.out_channels} + BatchNorm + ReLU"
+    if isinstance(m, Down):
+        return f"MaxPool 2x2, 2 x (Conv 3x3 + BN + ReLU) {m[1][0].in_channels}→{m[2][0].out_channels}"
+    if isinstance(m, Up):
+        c = m.conv[0][0]
+        return f"Upsample x2, concat skip, 2 x (Conv 3x3 + BN + ReLU) {c.in_channels}→{m.conv[1][0].out_channels}"
+    if isinstance(m, nn.Conv2d):
+        return f"Conv {m.kernel_size[0]}x{m.kernel_size[1]} {m.in_channels}→{m.out_channels}"
+    if isinstance(m, nn.Linear):
+        return f"Linear {m.in_features}→{m.out_features}"
+    return type(m).__name__
+
+
+@torch.no_grad()
+def layer_table(model: nn.Module, x: torch.Tensor) -> list[tuple[str, str, tuple, int]]:
+    """(name, layer, output shape, parameters) per block, from one forward pass of the loaded model.
+
+    Built from the weights being served, so the table can never drift from the checkpoint.
+    """
+    chosen: list[tuple[str, nn.Module]] = []
+    for name, m in model.named_modules():
+        inside = any(name.startswith(c + ".") for c, _ in chosen)
+        if name and not inside and (isinstance(m, BLOCKS) or not any(m.children())):
+            chosen.append((name, m))
+    shapes: dict[str, tuple] = {}
+
+    def record(name):
+        def hook(_module, _inputs, out) -> None:  # returning anything would replace the output
+            shapes.setdefault(name, tuple(out.shape[1:]))
+
+        return hook
+
+    hooks = [m.register_forward_hook(record(n)) for n, m in chosen]
+    try:
+        model(x)
+    finally:
+        for h in hooks:
+            h.remove()
+    return [(n, _describe(m), shapes.get(n, ()), sum(p.numel() for p in m.parameters())) for n, m in chosen]
 
 
 def build_model(kind: str, **config) -> nn.Module:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -10,8 +12,37 @@ import numpy as np  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from .labels import FACADE_COLORS  # noqa: E402
+from .visualize import colorize  # noqa: E402
+
+# Transparent figures with mid-grey text and lines read on the light and the dark theme alike.
+GREY = "#808080"
+THEME = {
+    "figure.facecolor": "none",
+    "axes.facecolor": "none",
+    "savefig.facecolor": "none",
+    "savefig.transparent": True,
+    "text.color": GREY,
+    "axes.labelcolor": GREY,
+    "axes.edgecolor": GREY,
+    "axes.titlecolor": GREY,
+    "xtick.color": GREY,
+    "ytick.color": GREY,
+    "legend.facecolor": "none",
+    "legend.edgecolor": GREY,
+    "font.size": 10,
+}
 
 
+def themed(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with plt.rc_context(THEME):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+@themed
 def per_class_bars(values: dict[str, float], title: str, xlabel: str = "accuracy", n_hard: int = 2):
     """Horizontal bars, worst at the top; the hardest ``n_hard`` in red."""
     names = sorted(values, key=values.get)
@@ -29,10 +60,11 @@ def per_class_bars(values: dict[str, float], title: str, xlabel: str = "accuracy
     return fig
 
 
+@themed
 def confusion_heatmap(cm, classes, title: str = "Confusion matrix (test set)"):
     cm = np.asarray(cm)
     norm = cm / np.maximum(cm.sum(1, keepdims=True), 1)
-    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    fig, ax = plt.subplots(figsize=(7, 6))
     im = ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
     ax.set_xticks(range(len(classes)), classes, rotation=45, ha="right", fontsize=8)
     ax.set_yticks(range(len(classes)), classes, fontsize=8)
@@ -41,13 +73,14 @@ def confusion_heatmap(cm, classes, title: str = "Confusion matrix (test set)"):
     for i in range(len(classes)):
         for j in range(len(classes)):
             if cm[i, j]:
-                ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=6, color="white" if norm[i, j] > 0.5 else "black")
+                ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=8, color="white" if norm[i, j] > 0.5 else "black")
     fig.colorbar(im, ax=ax, fraction=0.046, label="share of true class")
     ax.set_title(title)
     fig.tight_layout()
     return fig
 
 
+@themed
 def training_curves(history: list[dict], metrics=("loss", "acc")):
     """One panel per metric with train and validation lines, when the history has them."""
     epochs = [r["epoch"] for r in history]
@@ -64,6 +97,7 @@ def training_curves(history: list[dict], metrics=("loss", "acc")):
     return fig
 
 
+@themed
 def filter_grid(weights: np.ndarray, cols: int = 8):
     """First-layer filters [N,k,k] as small images; blue negative, red positive."""
     n = len(weights)
@@ -80,6 +114,7 @@ def filter_grid(weights: np.ndarray, cols: int = 8):
     return fig
 
 
+@themed
 def grouped_class_bars(series: dict[str, dict[str, float]], title: str):
     """Bars per class for several metrics (e.g. AP and IoU), bars in the class colours."""
     classes = list(next(iter(series.values())))
@@ -90,9 +125,9 @@ def grouped_class_bars(series: dict[str, dict[str, float]], title: str):
     for k, (name, vals) in enumerate(series.items()):
         colors = [np.array(c) / 255 for c in FACADE_COLORS[: len(classes)]]
         hatch = ["", "//", ".."][k % 3]
-        bars = ax.bar(x + k * width - 0.4 + width / 2, [vals[c] for c in classes], width, color=colors, edgecolor="black", hatch=hatch)
+        bars = ax.bar(x + k * width - 0.4 + width / 2, [vals[c] for c in classes], width, color=colors, edgecolor=GREY, hatch=hatch)
         ax.bar_label(bars, fmt="%.2f", fontsize=7)
-        handles.append(Patch(facecolor="white", edgecolor="black", hatch=hatch, label=name))
+        handles.append(Patch(facecolor="none", edgecolor=GREY, hatch=hatch, label=name))
     ax.set_xticks(x, classes)
     ax.set_ylim(0, 1.15)
     ax.set_title(title)
@@ -101,7 +136,8 @@ def grouped_class_bars(series: dict[str, dict[str, float]], title: str):
     return fig
 
 
-def facade_examples(images, truths, preds, names, colorize):
+@themed
+def facade_examples(images, truths, preds, names):
     """Rows of photo | ground truth | prediction, with column titles."""
     n = len(images)
     fig, axes = plt.subplots(n, 3, figsize=(7.5, 2.5 * n), squeeze=False)

@@ -8,6 +8,7 @@ app still serves the rest. Handlers return plain Python values and raise
 
 from __future__ import annotations
 
+import re
 import tempfile
 import threading
 import uuid
@@ -19,7 +20,7 @@ from PIL import Image
 
 from .checkpoint import CheckpointError
 from .inference import CHECKPOINT_DIR, Classifier, Segmenter
-from .insights import FacadeInsights, FashionInsights
+from .insights import FacadeInsights, FashionInsights, architecture_markdown
 from .labels import FACADE_CLASSES
 from .preprocess import InputError, load_image, to_rgb
 from .visualize import enlarge, heatmap_overlay, legend_html, overlay
@@ -71,6 +72,12 @@ class SegmentResult:
     legend: str
     shares: dict[str, float]
     png_path: str
+
+
+def _stem(image) -> str:
+    """The uploaded file's name without extension, safe for a download name ("facade" when there is none)."""
+    name = Path(image).stem if isinstance(image, (str, Path)) and not str(image).startswith("data:") else ""
+    return re.sub(r"[^\w.-]+", "_", name)[:60].strip("._") or "facade"
 
 
 def checked_opacity(value) -> float:
@@ -142,7 +149,7 @@ class FashSeg:
         seg = self._need(self.segmenter, self.segmenter_error)
         opacity = checked_opacity(opacity)
         s = seg.segment(image)
-        path = self._save_png(s.label_png())
+        path = self._save(s.label_png(), "labels", "png", name=f"{_stem(image)}-labels.png")
         labels = s.labels
         shown = _preview(s.image)
         if shown.size != s.image.size:
@@ -150,13 +157,15 @@ class FashSeg:
         return SegmentResult(overlay(shown, labels, opacity), labels, legend_html(FACADE_CLASSES, shares=s.shares), s.shares, path)
 
     @staticmethod
-    def reblend(image, labels: np.ndarray | None, opacity: float) -> Image.Image | None:
-        """Change the overlay's opacity without running the network again."""
+    def reblend(image, labels: np.ndarray | None, opacity: float, highlight: str | None = None) -> Image.Image | None:
+        """Change the overlay's opacity, or pick out one class, without running the network again."""
         if image is None or labels is None:
             return None
         opacity = checked_opacity(opacity)
+        if highlight not in (None, "all", *FACADE_CLASSES):
+            raise InputError(f"There is no class {str(highlight)[:40]!r} to highlight. Pick one of: all, {', '.join(FACADE_CLASSES)}.")
         shown = _preview(to_rgb(load_image(image)))
-        return overlay(shown, labels, opacity)
+        return overlay(shown, labels, opacity, None if highlight in (None, "all") else FACADE_CLASSES.index(highlight))
 
     def to_file(self, im: Image.Image | None, prefix: str = "image") -> str | None:
         """Save an output picture under a name of its own and return the path.
@@ -170,11 +179,14 @@ class FashSeg:
         fmt = "jpeg" if max(im.size) > 400 else "png"
         return self._save(im, prefix, fmt)
 
-    def _save_png(self, im: Image.Image) -> str:
-        return self._save(im, "labels", "png")
-
-    def _save(self, im: Image.Image, prefix: str, fmt: str) -> str:
-        path = self._out_dir / f"{prefix}-{uuid.uuid4().hex[:12]}.{'jpg' if fmt == 'jpeg' else fmt}"
+    def _save(self, im: Image.Image, prefix: str, fmt: str, name: str | None = None) -> str:
+        """A new file; ``name`` (for downloads) goes in a folder of its own so that it can stay readable."""
+        key = uuid.uuid4().hex[:12]
+        if name:
+            (self._out_dir / key).mkdir()
+            path = self._out_dir / key / name
+        else:
+            path = self._out_dir / f"{prefix}-{key}.{'jpg' if fmt == 'jpeg' else fmt}"
         tmp = path.with_suffix(".tmp")
         im.save(
             tmp, format=fmt, **({"quality": 90} if fmt == "jpeg" else {"compress_level": 1})
@@ -183,10 +195,23 @@ class FashSeg:
         with self._lock:  # keep the temp folder bounded
             self._files.append(path)
             while len(self._files) > self._keep:
-                self._files.pop(0).unlink(missing_ok=True)
+                old = self._files.pop(0)
+                old.unlink(missing_ok=True)
+                if old.parent != self._out_dir:
+                    old.parent.rmdir()
         return str(path)
 
     # ------------------------------------------------------------------ insights
+    def architecture(self, kind: str) -> str:
+        """Markdown table of a loaded network's layers, output shapes and parameters."""
+        if kind == "fashion":
+            return architecture_markdown(self._need(self.classifier, self.classifier_error).architecture(), "1 x 28 x 28 greyscale")
+        seg = self._need(self.segmenter, self.segmenter_error)
+        return architecture_markdown(seg.architecture(), f"3 x {seg.train_size} x {seg.train_size} RGB (any size at inference)")
+
+    def first_layer_filters(self) -> np.ndarray:
+        return self._need(self.classifier, self.classifier_error).first_layer_filters()
+
     def fashion(self) -> FashionInsights:
         return self._need(self.fashion_insights, self.fashion_insights_error)
 

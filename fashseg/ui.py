@@ -22,6 +22,59 @@ from .service import Unavailable
 log = logging.getLogger("fashseg")
 
 
+# Soft's indigo one shade darker, and darker grey for secondary text: Gradio's defaults
+# give labels, buttons and the footer 2.4:1 to 4.5:1 contrast (WCAG AA asks 4.5:1).
+_INDIGO = gr.themes.Color(
+    c50="#eef2ff", c100="#e0e7ff", c200="#c7d2fe", c300="#a5b4fc", c400="#818cf8", c500="#4f46e5",
+    c600="#4338ca", c700="#3730a3", c800="#312e81", c900="#1e1b4b", c950="#1a1744", name="fashseg_indigo",
+)  # fmt: skip
+THEME = gr.themes.Soft(primary_hue=_INDIGO).set(
+    body_text_color_subdued="*neutral_600",
+    body_text_color_subdued_dark="*neutral_300",
+    block_label_text_color="*primary_600",
+    block_title_text_color="*primary_600",
+)
+
+# The canvas is for drawing one garment: no pan or zoom controls crowding it.
+CSS = """
+#canvas button[aria-label="Pan"], #canvas button[aria-label="Zoom in"], #canvas button[aria-label="Zoom out"] { display: none; }
+#note p { margin: 0; }
+.caption-label { white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
+@media (max-width: 500px) { .caption-label { font-size: 11px; padding: 2px 4px; } }
+.dark { --color-accent: var(--primary-300); }  /* the selected tab's text, readable on the dark background */
+"""
+
+# Run once in the browser, then after every change of the page:
+# - the sketchpad opens with no tool picked (a drag then selects the hint text) and Clear
+#   deselects the brush again: pick the brush whenever no tool is picked, so the canvas is
+#   always ready to draw (a tool the user picked, the eraser, is left alone);
+# - Gradio's markup misses names that screen readers need: matplotlib images are
+#   "undefined plot", example thumbnails are unnamed buttons, empty placeholders carry
+#   an aria-label without a role. Fill them in.
+POLISH_JS = """
+() => {
+  const polish = () => {
+    const canvas = document.querySelector('#canvas');
+    if (canvas && !canvas.querySelector('button.highlight')) canvas.querySelector('button[aria-label="Brush"]')?.click();
+    document.querySelectorAll('[data-testid="matplotlib"] img').forEach(img => {
+      if (!img.alt || img.alt.startsWith('undefined')) {
+        const label = img.closest('.block')?.querySelector('[data-testid="block-label"]')?.textContent;
+        img.alt = (label || 'Chart').trim();
+      }
+    });
+    document.querySelectorAll('button.gallery-item').forEach((b, i) => {
+      const src = b.querySelector('img')?.getAttribute('src') || '';
+      const name = 'Example: ' + (decodeURIComponent(src.split('/').pop()) || i + 1);
+      if (b.getAttribute('aria-label') !== name) b.setAttribute('aria-label', name);
+    });
+    document.querySelectorAll('.empty[aria-label]:not([role])').forEach(e => e.setAttribute('role', 'img'));
+  };
+  new MutationObserver(polish).observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ['class']});
+  polish();
+}
+"""
+
+
 def raw_upload(payload):
     """The uploaded file's path (or its ``data:`` URL) exactly as sent, for ``load_image`` to check.
 
@@ -97,7 +150,8 @@ BAD_BODY = 'The request body is not JSON of the form {"data": [...]}; see the AP
 
 
 def _remote(f) -> bool:
-    return isinstance(f, dict) and any(str(f.get(k) or "").lower().startswith(("http:", "https:", "ftp:", "//")) for k in ("path", "url"))
+    """A file given by web address, which Gradio would download. (``url`` alone is only where the browser can fetch it.)"""
+    return isinstance(f, dict) and str(f.get("path") or "").lower().startswith(("http:", "https:", "ftp:", "//"))
 
 
 def _refusal(component, value) -> str | None:

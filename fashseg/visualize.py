@@ -16,13 +16,22 @@ def colorize(labels: np.ndarray) -> np.ndarray:
     return _PALETTE[np.clip(labels, 0, len(_PALETTE) - 1)]
 
 
-def overlay(image: Image.Image, labels: np.ndarray, opacity: float = 0.5) -> Image.Image:
-    """The photo with its label colours blended on top (opacity 0 = photo, 1 = labels)."""
-    color = Image.fromarray(colorize(labels), "RGB")
+def overlay(image: Image.Image, labels: np.ndarray, opacity: float = 0.5, highlight: int | None = None) -> Image.Image:
+    """The photo with its label colours blended on top (opacity 0 = photo, 1 = labels).
+
+    With ``highlight``, only that class is coloured and the rest of the photo is dimmed,
+    so one class can be picked out at a glance.
+    """
     base = image.convert("RGB")
-    if base.size != color.size:
-        color = color.resize(base.size, Image.Resampling.NEAREST)
-    return Image.blend(base, color, float(np.clip(opacity, 0, 1)))
+    if labels.shape != (base.height, base.width):
+        labels = np.asarray(Image.fromarray(labels.astype(np.uint8)).resize(base.size, Image.Resampling.NEAREST))
+    alpha = float(np.clip(opacity, 0, 1))
+    if highlight is None:
+        return Image.blend(base, Image.fromarray(colorize(labels), "RGB"), alpha)
+    photo = np.asarray(base, np.float32)
+    mask = (labels == highlight)[..., None]
+    tinted = (1 - alpha) * photo + alpha * colorize(labels).astype(np.float32)
+    return Image.fromarray(np.where(mask, tinted, 0.35 * photo).astype(np.uint8), "RGB")
 
 
 def enlarge(pixels: np.ndarray, size: int = 280) -> Image.Image:

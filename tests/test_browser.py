@@ -1,9 +1,10 @@
 """A person's visit, in headless Debian Chromium driven by Playwright: draw, upload, segment, browse.
 
 Skips where Chromium or Playwright is absent; FASHSEG_REQUIRE_BROWSER=1 (set by .ci/run) makes that a failure.
-Screenshots land in test-output/browser/.
+Screenshots of every tab, at desktop and phone sizes, light and dark, land in test-output/browser/.
 """
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -13,9 +14,13 @@ from conftest import CHECKPOINTS, ROOT
 
 from fashseg.appserver import AppServer
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = os.environ.get("FASHSEG_CHROMIUM", "/usr/bin/chromium")
 SHOTS = ROOT / "test-output" / "browser"
 EXAMPLES = ROOT / "examples"
+DESKTOP, PHONE = (1440, 900), (390, 844)
+LABEL = '[data-testid="label-output-value"]'
 
 
 def _browser_or_skip():
@@ -34,7 +39,7 @@ def _browser_or_skip():
 
 
 @pytest.fixture(scope="module")
-def page():
+def site():
     sync_playwright = _browser_or_skip()
     SHOTS.mkdir(parents=True, exist_ok=True)
     with AppServer(CHECKPOINTS, log=SHOTS / "app.log") as app, sync_playwright() as p:
@@ -42,68 +47,188 @@ def page():
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update", "--no-first-run"],
         )
-        pg = browser.new_page(viewport={"width": 1300, "height": 1000})
-        pg.goto(app.url)
-        pg.get_by_role("button", name="Classify drawing").wait_for(timeout=30_000)
-        yield pg
+        yield app, browser
         browser.close()
+    assert "Traceback" not in (SHOTS / "app.log").read_text(errors="replace")
 
 
-def _label_text(pg, nth=0):
-    return pg.locator('[data-testid="label-output-value"]').nth(nth)
+def open_page(site, size=DESKTOP, dark=False):
+    app, browser = site
+    pg = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    pg.joins = []  # the events this page sent to the server
+    pg.on("request", lambda r: pg.joins.append(json.loads(r.post_data)) if "queue/join" in r.url else None)
+    pg.goto(app.url + ("?__theme=dark" if dark else ""))
+    pg.locator("#canvas canvas").first.wait_for(timeout=30_000)
+    return pg
 
 
-def test_draw_trousers_and_classify(page):
-    page.get_by_role("button", name="Brush").click()
-    box = page.locator("canvas").first.bounding_box()
+def error_toasts(pg) -> list[str]:
+    return pg.locator(".toast-body.error").all_inner_texts()
+
+
+def draw_trousers(pg):
+    box = pg.locator("#canvas canvas").first.bounding_box()
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     r = 0.35 * min(box["width"], box["height"])  # stay inside the visible drawing square
 
     def stroke(x0, y0, x1, y1):
-        page.mouse.move(cx + x0 * r, cy + y0 * r)
-        page.mouse.down()
-        page.mouse.move(cx + x1 * r, cy + y1 * r, steps=6)
-        page.mouse.up()
+        pg.mouse.move(cx + x0 * r, cy + y0 * r)
+        pg.mouse.down()
+        pg.mouse.move(cx + x1 * r, cy + y1 * r, steps=6)
+        pg.mouse.up()
 
     stroke(-0.45, -0.9, 0.45, -0.9)  # waistband
     for i in range(8):  # two solid legs with a gap between them
         t = i / 7
         stroke(-0.45 + 0.33 * t, -0.9, -0.55 + 0.35 * t, 0.95)
         stroke(0.45 - 0.33 * t, -0.9, 0.55 - 0.35 * t, 0.95)
-    page.get_by_role("button", name="Classify drawing").click()
-    # results also refresh after each stroke: wait for the settled answer
-    page.wait_for_function(
-        "() => { const e = document.querySelector('[data-testid=\"label-output-value\"]');"
-        " return e && e.innerText.trim() === 'Trouser' && !document.querySelector('.progress-text, .eta-bar'); }",
-        timeout=30_000,
+
+
+def wait_for_label(pg, text, timeout=30_000):
+    pg.wait_for_function(
+        "t => { const e = document.querySelector('[data-testid=\"label-output-value\"]');"
+        " return e && e.innerText.trim() === t && !document.querySelector('.progress-text, .eta-bar'); }",
+        arg=text,
+        timeout=timeout,
     )
-    page.screenshot(path=SHOTS / "1-draw.png", full_page=True)
 
 
-def test_upload_a_photo_and_classify(page):
-    page.get_by_role("tab", name="Upload").click()
-    page.locator('#photo input[type="file"]').set_input_files(str(EXAMPLES / "fashion" / "test0000_ankle_boot.png"))
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('[data-testid=\"label-output-value\"]')].some(e => e.innerText.includes('Ankle boot'))",
-        timeout=30_000,
+def test_a_fresh_canvas_draws_at_once_and_again_after_clear(site):
+    pg = open_page(site)
+    draw_trousers(pg)  # no tool picked first: the brush is ready
+    wait_for_label(pg, "Trouser")
+    pg.screenshot(path=SHOTS / "clothing-drawn-desktop-light.png", full_page=True)
+    pg.get_by_role("button", name="Clear canvas").click()
+    pg.wait_for_function("() => !document.querySelector('[data-testid=\"label-output-value\"]')", timeout=30_000)
+    draw_trousers(pg)  # Clear must not leave the canvas without a brush
+    wait_for_label(pg, "Trouser")
+    pg.get_by_role("button", name="Classify drawing").click()
+    wait_for_label(pg, "Trouser")
+    assert error_toasts(pg) == []
+    pg.close()
+
+
+def test_each_upload_runs_once_and_a_replacement_shows_no_error(site):
+    pg = open_page(site)
+    pg.get_by_role("tab", name="Upload").click()
+    for name, expected in (("test0000_ankle_boot.png", "Ankle boot"), ("test0002_trouser.png", "Trouser"), ("test0018_bag.png", "Bag")):
+        before = len(pg.joins)
+        if pg.get_by_role("button", name="Remove Image").count():
+            pg.get_by_role("button", name="Remove Image").click()  # replace the picture as a person would
+        pg.locator('#photo input[type="file"]').set_input_files(str(EXAMPLES / "fashion" / name))
+        wait_for_label(pg, expected)
+        pg.wait_for_timeout(500)  # a second, duplicate request would have been sent by now
+        classify_calls = [j for j in pg.joins[before:] if j["data"] and isinstance(j["data"][0], dict) and "path" in j["data"][0]]
+        assert len(classify_calls) == 1, pg.joins[before:]
+        assert error_toasts(pg) == []
+    pg.close()
+
+
+def test_examples_answer_in_one_click(site):
+    pg = open_page(site)
+    pg.get_by_role("tab", name="Upload").click()
+    pg.get_by_role("button", name="Example: test0009_sneaker.png").click()
+    wait_for_label(pg, "Sneaker")
+    pg.get_by_role("tab", name="Buildings").click()
+    photo = sorted((EXAMPLES / "facade").glob("*.jpg"))[-1].name
+    pg.get_by_role("button", name=f"Example: {photo}").click()
+    pg.locator("#legend .legend").wait_for(timeout=60_000)
+    pg.locator("#overlay img").wait_for(timeout=30_000)
+    assert error_toasts(pg) == []
+    pg.close()
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_all_three_tabs_are_visible(site, size):
+    pg = open_page(site, size)
+    for name in ("Clothing", "Buildings", "Insights"):
+        tab = pg.get_by_role("tab", name=name, exact=True)
+        assert tab.is_visible(), name
+        box = tab.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= size[0], (name, box)
+    pg.close()
+
+
+def _overlay_src(pg):
+    return pg.locator("#overlay img").first.get_attribute("src")
+
+
+def _wait_for_new_overlay(pg, old):
+    pg.wait_for_function(
+        "old => { const i = document.querySelector('#overlay img'); return i && i.src !== old && i.complete; }", arg=old, timeout=30_000
     )
-    page.screenshot(path=SHOTS / "2-upload.png", full_page=True)
 
 
-def test_segment_a_building(page):
-    page.get_by_role("tab", name="Segment a building").click()
-    page.locator('#building input[type="file"]').set_input_files(str(sorted((EXAMPLES / "facade").glob("*.jpg"))[0]))
-    page.get_by_text("Share of the picture").wait_for(timeout=30_000)
-    page.locator(".legend").wait_for(timeout=60_000)
-    assert "window" in page.locator(".legend").inner_text()
-    page.screenshot(path=SHOTS / "3-segment.png", full_page=True)
+def test_segment_then_type_keys_and_highlight_redraw_the_overlay(site):
+    pg = open_page(site)
+    pg.get_by_role("tab", name="Buildings").click()
+    pg.locator('#building input[type="file"]').set_input_files(str(sorted((EXAMPLES / "facade").glob("*.jpg"))[0]))
+    pg.locator("#legend .legend").wait_for(timeout=60_000)
+    assert "window" in pg.locator("#legend").inner_text()
+    pg.locator("#overlay img").wait_for(timeout=30_000)
+    src = _overlay_src(pg)
+    number = pg.locator('#opacity input[type="number"]')
+    number.fill("0.9")
+    number.press("Enter")  # a typed value redraws
+    _wait_for_new_overlay(pg, src)
+    src = _overlay_src(pg)
+    pg.locator('#opacity input[type="range"]').press("ArrowLeft")  # so does the keyboard
+    _wait_for_new_overlay(pg, src)
+    src = _overlay_src(pg)
+    pg.locator("#highlight label", has_text="window").click()  # one class picked out
+    _wait_for_new_overlay(pg, src)
+    assert error_toasts(pg) == []
+    pg.screenshot(path=SHOTS / "buildings-segmented-desktop-light.png", full_page=True)
+    photo = sorted((EXAMPLES / "facade").glob("*.jpg"))[0].stem
+    files = pg.locator("#labels-file").inner_text().replace("\n", "")
+    assert f"{photo}-labels.png" in files, files  # the download is named after the photo
+    pg.close()
 
 
-def test_insights_tab(page):
-    page.get_by_role("tab", name="Model insights").click()
-    page.get_by_text("Test accuracy", exact=False).first.wait_for(timeout=30_000)
-    assert page.locator("img").count() > 20  # galleries and plots rendered
-    page.screenshot(path=SHOTS / "4-insights.png", full_page=True)
-    page.get_by_role("tab", name="Segmenter").click()
-    page.get_by_text("Mean AP", exact=False).first.wait_for(timeout=30_000)
-    page.screenshot(path=SHOTS / "5-insights-segmenter.png", full_page=True)
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_insights_captions_plots_and_architecture(site, size):
+    pg = open_page(site, size)
+    pg.get_by_role("tab", name="Insights").click()
+    pg.get_by_text("Test accuracy", exact=False).first.wait_for(timeout=30_000)
+    captions = pg.locator(".caption-label")
+    captions.first.wait_for(timeout=30_000)
+    cut = pg.evaluate(
+        "() => [...document.querySelectorAll('.caption-label')].filter(e => e.scrollWidth > e.clientWidth).map(e => e.innerText)"
+    )
+    assert captions.count() >= 40 and cut == []
+    # no label badge over a plot, and every plot image says what it shows
+    alts = pg.evaluate("() => [...document.querySelectorAll('.gradio-plot img, [data-testid=\"matplotlib\"] img')].map(i => i.alt)")
+    assert alts and not any("undefined" in a for a in alts), alts
+    assert (
+        pg.evaluate("() => [...document.querySelectorAll('.gradio-plot [data-testid=\"block-label\"]')].filter(e => e.offsetParent).length")
+        == 0
+    )
+    pg.get_by_text("Network architecture").first.click()
+    pg.get_by_text("parameters in all", exact=False).first.wait_for(timeout=10_000)
+    pg.close()
+
+
+TABS = {"clothing": "Clothing", "buildings": "Buildings", "insights": "Insights"}
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_screenshots_and_accessibility(site, size, dark):
+    """Every tab at both sizes and both themes, with axe-core: no critical or serious violations."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    pg = open_page(site, size, dark)
+    where = f"{'desktop' if size == DESKTOP else 'phone'}-{'dark' if dark else 'light'}"
+    problems = []
+    for key, name in TABS.items():
+        pg.get_by_role("tab", name=name, exact=True).click()
+        pg.wait_for_timeout(800)
+        pg.screenshot(path=SHOTS / f"{key}-{where}.png", full_page=True)
+        result = Axe().run(pg)
+        problems += [
+            f"{name}: {v['id']} ({v['impact']}): {v['help']} [{len(v['nodes'])}x] e.g. {v['nodes'][0]['target']}"
+            for v in result.response["violations"]
+            if v["impact"] in ("critical", "serious")
+        ]
+    assert problems == [], "\n".join(problems)
+    pg.close()

@@ -108,7 +108,7 @@ WRONG_JSON = {
     "web url field": (
         "classify",
         [{"path": "x.png", "url": "https://example.com/x.png", "meta": {"_type": "gradio.FileData"}}],
-        NO_REMOTE_URLS,
+        NOT_A_PICTURE,  # the url field is where a browser may fetch a file; only the path is read
     ),
     "no inputs": ("classify", [], WRONG_COUNT.format(got=0, need=1)),
     "canvas number": ("classify_drawing", [5], NOT_A_DRAWING),
