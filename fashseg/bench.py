@@ -159,6 +159,125 @@ def _trivial_gradio_floor(repeat: int) -> dict:
         demo.close()
 
 
+# --------------------------------------------------------------------------- browser
+
+
+def _answer_ms(pg, selector: str, act) -> float:
+    """Wall time from an action to a new picture in ``selector`` (the answer the user sees)."""
+    old = pg.evaluate("s => document.querySelector(s + ' img')?.getAttribute('src') || ''", selector)
+    t = time.perf_counter()
+    act()
+    pg.wait_for_function(
+        f"old => {{ const i = document.querySelector('{selector} img'); return i && i.getAttribute('src') !== old && i.complete; }}",
+        arg=old,
+        timeout=60_000,
+    )
+    return (time.perf_counter() - t) * 1000
+
+
+def _stats(ms: list[float]) -> dict:
+    a = np.array(ms)
+    return {"p50_ms": float(np.percentile(a, 50)), "p95_ms": float(np.percentile(a, 95)), "n": len(ms)}
+
+
+def bench_browser(repeat: int) -> dict:
+    """What a person feels in real Chromium: stroke-to-answer, upload-to-answer, drop-to-overlay, time to interactive."""
+    from PIL import Image
+    from playwright.sync_api import sync_playwright
+
+    from .appserver import AppServer
+
+    tmp = Path(tempfile.mkdtemp())
+    photos = []
+    for i, name in enumerate(sorted((EXAMPLES / "fashion").glob("test*.png"))[:4]):
+        pic = Image.open(name).convert("L").resize((280, 280))
+        photos.append(tmp / f"photo{i}.png")
+        Image.fromarray(255 - np.asarray(pic)).save(photos[-1])  # dark garment on white, as a phone photo would be
+    facades = []
+    for i, name in enumerate(sorted((EXAMPLES / "facade").glob("*.jpg"))):
+        facades.append(tmp / f"facade{i}.jpg")
+        Image.open(name).convert("RGB").resize((1024, 768)).save(facades[-1], quality=90)
+    out = {}
+    with AppServer(CHECKPOINTS) as app, sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=os.environ.get("FASHSEG_CHROMIUM", "/usr/bin/chromium"),
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+        )
+        tti = []
+        for _ in range(3):
+            pg = browser.new_page(viewport={"width": 1440, "height": 900})
+            t = time.perf_counter()
+            pg.goto(app.url)
+            pg.locator("#canvas button.highlight").wait_for(timeout=60_000)  # the brush is picked: ready to draw
+            tti.append((time.perf_counter() - t) * 1000)
+            pg.close()
+        out["browser_time_to_interactive"] = _stats(tti)
+        pg = browser.new_page(viewport={"width": 1440, "height": 900})
+        pg.goto(app.url)
+        pg.locator("#canvas button.highlight").wait_for(timeout=60_000)
+        box = pg.locator("#canvas canvas").first.bounding_box()
+        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        strokes = []
+        for i in range(repeat + 2):
+            if i % 8 == 0:
+                pg.get_by_role("button", name="Clear canvas").click()
+                pg.wait_for_timeout(300)
+            x = cx + (i % 8 - 3.5) * 0.08 * box["width"]
+            pg.mouse.move(x, cy - 0.3 * box["height"])
+            pg.mouse.down()
+            pg.mouse.move(x + 5, cy + 0.3 * box["height"], steps=5)
+            strokes.append(_answer_ms(pg, "#seen", pg.mouse.up))
+        out["browser_stroke_to_answer"] = _stats(strokes[2:])
+        pg.get_by_role("tab", name="Upload").click()
+        uploads = [
+            _answer_ms(pg, "#seen", lambda f=photos[i % len(photos)]: pg.locator('#photo input[type="file"]').set_input_files(str(f)))
+            for i in range(repeat + 2)
+        ]
+        out["browser_upload_280_to_answer"] = _stats(uploads[2:])
+        pg.get_by_role("tab", name="Buildings").click()
+        n = max(5, repeat // 2)
+        drops = [
+            _answer_ms(
+                pg, "#overlay", lambda f=facades[i % len(facades)]: pg.locator('#building input[type="file"]').set_input_files(str(f))
+            )
+            for i in range(n + 1)
+        ]
+        out["browser_segment_1024x768_drop_to_overlay"] = _stats(drops[1:])
+        out["browser_floor_trivial_gradio"] = _browser_floor(browser, repeat)
+        browser.close()
+    return out
+
+
+def _browser_floor(browser, repeat: int) -> dict:
+    """The same measurements on a Gradio app that only echoes text: what any answer costs before our code runs."""
+    import gradio as gr
+
+    from .appserver import free_port
+
+    with gr.Blocks() as demo:
+        box = gr.Textbox(elem_id="in")
+        echo = gr.Textbox(elem_id="out")
+        box.submit(lambda s: s, box, echo)
+    port = free_port()
+    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        pg = browser.new_page()
+        t = time.perf_counter()
+        pg.goto(f"http://127.0.0.1:{port}/")
+        pg.locator("#in textarea").wait_for()
+        tti = (time.perf_counter() - t) * 1000
+        times = []
+        for i in range(repeat + 2):
+            pg.locator("#in textarea").fill(f"hello {i}")
+            t = time.perf_counter()
+            pg.locator("#in textarea").press("Enter")
+            pg.wait_for_function("v => document.querySelector('#out textarea').value === v", arg=f"hello {i}")
+            times.append((time.perf_counter() - t) * 1000)
+        return {**_stats(times[2:]), "time_to_interactive_ms": tti}
+    finally:
+        demo.close()
+
+
 # --------------------------------------------------------------------------- training throughput
 
 
@@ -335,12 +454,15 @@ GOALS = {
     "train_fashion_speedup": (None, ">=", 3),
     "train_facade_speedup": (None, ">=", 3),
     "cold_start_to_first_classify_s": (None, "<=", 15),
+    "browser_stroke_to_answer": ("p50_ms", "<=", 250),
+    "browser_upload_280_to_answer": ("p50_ms", "<=", 300),
+    "browser_segment_1024x768_drop_to_overlay": ("p50_ms", "<=", 600),
 }
 
 
 def report(results: dict) -> str:
     lines = [f"machine: {results['machine']}", "", f"{'figure':38s} {'p50':>10s} {'p95':>10s}  goal"]
-    for section in ("inference", "http", "training"):
+    for section in ("inference", "http", "browser", "training"):
         for k, v in results.get(section, {}).items():
             goal = GOALS.get(k)
             g = ""
@@ -362,7 +484,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeat", type=int, default=50, help="timed runs per latency figure (default 50)")
     p.add_argument("--train-steps", type=int, default=40, help="training steps per throughput figure (default 40)")
-    p.add_argument("--skip", nargs="*", default=[], choices=["inference", "http", "training"], help="sections to leave out")
+    p.add_argument("--skip", nargs="*", default=[], choices=["inference", "http", "browser", "training"], help="sections to leave out")
     p.add_argument(
         "--checkpoints", default=str(PROJECT_DIR / "checkpoints"), help="checkpoint folder (default: the committed checkpoints/)"
     )
@@ -374,6 +496,8 @@ def main(argv=None) -> int:
         results["inference"] = {**bench_classify(args.repeat), **bench_segment(args.repeat)}
     if "http" not in args.skip:
         results["http"] = bench_http(args.repeat)
+    if "browser" not in args.skip:
+        results["browser"] = bench_browser(max(10, args.repeat // 2))
     if "training" not in args.skip:
         results["training"] = {**bench_training(args.train_steps), **bench_training_facade(max(5, args.train_steps // 4))}
     print(report(results))
