@@ -217,15 +217,23 @@ def bench_browser(repeat: int) -> dict:
         pg.locator("#canvas button.highlight").wait_for(timeout=60_000)
         box = pg.locator("#canvas canvas").first.bounding_box()
         cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-        strokes = []
-        for i in range(repeat + 2):
-            if i % 8 == 0:
-                pg.get_by_role("button", name="Clear canvas").click()
-                pg.wait_for_timeout(300)
-            x = cx + (i % 8 - 3.5) * 0.08 * box["width"]
-            pg.mouse.move(x, cy - 0.3 * box["height"])
+        w = h = min(box["width"], box["height"])  # the drawing square sits in the middle of a wider canvas
+
+        def stroke(x0, y0, x1, y1):
+            pg.mouse.move(cx + x0 * w, cy + y0 * h)
             pg.mouse.down()
-            pg.mouse.move(x + 5, cy + 0.3 * box["height"], steps=5)
+            pg.mouse.move(cx + x1 * w, cy + y1 * h, steps=5)
+
+        def body():  # a bag's body first, so that every later stroke has something to classify
+            for k in range(6):
+                stroke(-0.25, -0.1 + 0.06 * k, 0.25, -0.1 + 0.06 * k)
+                pg.mouse.up()
+
+        _answer_ms(pg, "#seen", body)
+        strokes = []
+        for i in range(repeat + 2):  # then one timed stroke at a time, inside the garment
+            y = -0.08 + 0.3 * ((i * 7) % 10) / 10
+            stroke(-0.2, y, 0.2, y)
             strokes.append(_answer_ms(pg, "#seen", pg.mouse.up))
         out["browser_stroke_to_answer"] = _stats(strokes[2:])
         pg.get_by_role("tab", name="Upload").click()

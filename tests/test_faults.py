@@ -192,7 +192,7 @@ def test_benchmark_command_runs_and_writes_json(tmp_path):
     from fashseg import bench
 
     out = tmp_path / "bench.json"
-    assert bench.main(["--repeat", "2", "--skip", "http", "training", "--json", str(out)]) == 0
+    assert bench.main(["--repeat", "2", "--skip", "http", "browser", "training", "--json", str(out)]) == 0
     r = json.loads(out.read_text())
     assert r["machine"]["cores"] >= 1
     assert r["inference"]["segment_4000x3000"]["p50_ms"] > 0 and r["inference"]["classify_batch256"]["images_per_s"] > 0
