@@ -101,12 +101,13 @@ def clothing_tab(svc: FashSeg) -> None:
                     height=320,
                     elem_id="photo",
                 )
-            examples = gr.Examples(
-                sorted(str(p) for p in (EXAMPLES / "fashion").glob("*.png")),
-                inputs=photo,
-                label="Fashion-MNIST test images and drawings (click one to classify it)",
-                examples_per_page=12,
-            )
+                # in the Upload tab, so that on a phone the answer sits right under the canvas
+                examples = gr.Examples(
+                    sorted(str(p) for p in (EXAMPLES / "fashion").glob("*.png")),
+                    inputs=photo,
+                    label="Fashion-MNIST test images and drawings (click one to classify it)",
+                    examples_per_page=12,
+                )
         with gr.Column(min_width=300):
             probs = gr.Label(num_top_classes=10, label="Class probabilities", elem_id="probs")
             note = gr.Markdown(elem_id="note")
