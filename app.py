@@ -231,7 +231,7 @@ def insights_tab(svc: FashSeg, demo: gr.Blocks) -> None:
             demo.load(confused, [true_cls, pred_cls], [confused_gallery, confused_md], api_visibility="private")
             if svc.classifier_error is None:
                 gr.Plot(plots.filter_grid(svc.first_layer_filters()), label="First-layer convolution filters", show_label=False)
-            gr.Plot(plots.training_curves(ins.metrics["history"], ("loss", "acc")), label="Classifier training curves", show_label=False)
+            gr.Plot(ins.training_curves(), label="Classifier training curves", show_label=False)
             gr.Markdown(
                 "Training loss sits far above validation loss by design: it is measured on augmented batches with label "
                 "smoothing and includes the outlier-exposure term (non-clothing pictures pushed towards a uniform answer); "
@@ -254,7 +254,7 @@ def insights_tab(svc: FashSeg, demo: gr.Blocks) -> None:
                     ),
                     "Per-class AP and IoU on test_dev",
                 ),
-                (plots.training_curves(fins.metrics["history"], ("loss", "acc")), "Segmenter training curves"),
+                (fins.training_curves(), "Segmenter training curves"),
             )
             ex = fins.examples
             gr.Plot(

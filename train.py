@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from fashseg.checkpoint import CheckpointError
+from fashseg.checkpoint import CheckpointError, artefact
 from fashseg.data import DataMissingError
 from fashseg.training import FacadeConfig, FashionConfig, evaluate_facade, evaluate_fashion, pick_device, train_facade, train_fashion
 
@@ -32,9 +32,13 @@ def parse_args(argv=None):
     p.add_argument(
         "--batch-size", type=int, help=f"batch size (default: fashion {FashionConfig.batch_size}, facade {FacadeConfig.batch_size})"
     )
-    p.add_argument("--lr", type=float, default=1e-3, help="peak AdamW learning rate, warm-up then cosine decay (default: 1e-3)")
-    p.add_argument("--weight-decay", type=float, default=5e-4, help="AdamW weight decay (default: 5e-4)")
-    p.add_argument("--seed", type=int, default=0, help="seed for the split, initialisation and augmentation (default: 0)")
+    p.add_argument(
+        "--lr",
+        type=float,
+        help=f"peak AdamW learning rate, warm-up then cosine decay (default: fashion {FashionConfig.lr}, facade {FacadeConfig.lr})",
+    )
+    p.add_argument("--weight-decay", type=float, help=f"AdamW weight decay (default: {FashionConfig.weight_decay})")
+    p.add_argument("--seed", type=int, help=f"seed for the split, initialisation and augmentation (default: {FashionConfig.seed})")
     p.add_argument("--data-dir", help="Fashion-MNIST root holding FashionMNIST/raw (default: ./data, then Debian's package, then download)")
     p.add_argument(
         "--facade-dir",
@@ -88,8 +92,8 @@ def main(argv=None) -> int:
     t0 = time.time()
     try:
         if args.task == "evaluate":
-            results["fashion"] = evaluate_fashion(out / "fashion.pt", args.data_dir, device, args.facade_dir)
-            results["facade"] = evaluate_facade(out / "facade.pt", args.facade_dir, device)
+            results["fashion"] = evaluate_fashion(artefact(out, "fashion"), args.data_dir, device, args.facade_dir)
+            results["facade"] = evaluate_facade(artefact(out, "facade"), args.facade_dir, device)
         if args.task in ("all", "fashion"):
             cfg = make_config(FashionConfig, args, "data_dir")
             results["fashion"] = train_fashion(

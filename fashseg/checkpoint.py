@@ -20,6 +20,14 @@ import torch
 from . import __version__
 from .models import build_model
 
+CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"  # the committed weights and artefacts
+ARTEFACTS = {"weights": "{kind}.pt", "last": "{kind}.last.pt", "metrics": "{kind}_metrics.json", "examples": "{kind}_examples.npz"}
+
+
+def artefact(folder: str | Path, kind: str, what: str = "weights") -> Path:
+    """The one spelling of each file in a checkpoint folder (``kind`` is fashion or facade)."""
+    return Path(folder) / ARTEFACTS[what].format(kind=kind)
+
 
 class CheckpointError(RuntimeError):
     """A checkpoint or artefact is missing, corrupt or does not fit; the message says how to fix it."""

@@ -3,7 +3,7 @@
 Both sets are small (Fashion-MNIST is 47 MB, Mini Facade 240 MB decoded), so
 they live in RAM and augmentation runs on whole batches of tensors. That is
 several times faster on a 2-core CPU than per-sample PIL transforms in a
-DataLoader (see ``python -m fashseg.bench``).
+DataLoader (see ``python -m tools.bench``).
 """
 
 from __future__ import annotations

@@ -14,13 +14,11 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from .checkpoint import load_model
+from .checkpoint import CHECKPOINT_DIR, artefact, load_model
 from .data import normalize_facade, normalize_fashion
 from .labels import FACADE_CLASSES, FASHION_CLASSES, facade_palette
 from .models import fashion_probs, layer_table
 from .preprocess import STROKE_POOL, WORK_SIDE, FashionInput, InputError, facade_input, fashion_input, load_image, to_rgb
-
-CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
 
 
 @dataclass
@@ -41,7 +39,7 @@ class Classification:
 
 
 class Classifier:
-    def __init__(self, path: str | Path = CHECKPOINT_DIR / "fashion.pt"):
+    def __init__(self, path: str | Path = artefact(CHECKPOINT_DIR, "fashion")):
         self.model, self.ckpt = load_model(path, "fashion")
         self.classes = list(self.ckpt.get("classes", FASHION_CLASSES))
         self.threshold = float(self.ckpt.get("ood", {}).get("threshold", 0.0))
@@ -96,7 +94,7 @@ class Segmenter:
     # Logits are upsampled smoothly up to this many pixels on the longer side, then nearest-neighbour.
     SMOOTH_SIDE = 1024
 
-    def __init__(self, path: str | Path = CHECKPOINT_DIR / "facade.pt"):
+    def __init__(self, path: str | Path = artefact(CHECKPOINT_DIR, "facade")):
         self.model, self.ckpt = load_model(path, "facade")
         self.classes = list(self.ckpt.get("classes", FACADE_CLASSES))
         self.train_size = int(self.ckpt.get("train_size", 256))

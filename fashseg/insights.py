@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .checkpoint import load_json, load_npz
+from . import plots
+from .checkpoint import artefact, load_json, load_npz
 from .visualize import enlarge
 
 
@@ -21,11 +22,19 @@ def architecture_markdown(rows: list[tuple[str, str, tuple, int]], input_shape: 
     )
 
 
+def _trained(m: dict) -> str:
+    where = f" on {m['trained_on']}" if m.get("trained_on") else ""
+    return f"{m['train_seconds'] / 60:.0f} min of training{where}"
+
+
 class FashionInsights:
     def __init__(self, ckpt_dir: Path):
-        self.metrics = load_json(Path(ckpt_dir) / "fashion_metrics.json")
-        self.examples = load_npz(Path(ckpt_dir) / "fashion_examples.npz")
+        self.metrics = load_json(artefact(ckpt_dir, "fashion", "metrics"))
+        self.examples = load_npz(artefact(ckpt_dir, "fashion", "examples"))
         self.classes = self.metrics["classes"]
+
+    def training_curves(self):
+        return plots.training_curves(self.metrics["history"], ("loss", "acc"), self.metrics.get("trained_on"))
 
     def summary_markdown(self) -> str:
         m = self.metrics
@@ -33,7 +42,7 @@ class FashionInsights:
         hard = sorted(pca, key=pca.get)[:2]
         return (
             f"**Test accuracy {m['test_accuracy'] * 100:.2f} %** on {m['test_size']:,} Fashion-MNIST test images "
-            f"(test loss {m['test_loss']:.3f}; {m['epochs']} epochs, {m['train_seconds'] / 60:.0f} min of training). "
+            f"(test loss {m['test_loss']:.3f}; {m['epochs']} epochs, {_trained(m)}). "
             f"Hardest classes: **{hard[0]}** ({pca[hard[0]]:.3f}) and **{hard[1]}** ({pca[hard[1]]:.3f})."
         )
 
@@ -103,9 +112,12 @@ class FashionInsights:
 
 class FacadeInsights:
     def __init__(self, ckpt_dir: Path):
-        self.metrics = load_json(Path(ckpt_dir) / "facade_metrics.json")
-        self.examples = load_npz(Path(ckpt_dir) / "facade_examples.npz")
+        self.metrics = load_json(artefact(ckpt_dir, "facade", "metrics"))
+        self.examples = load_npz(artefact(ckpt_dir, "facade", "examples"))
         self.classes = self.metrics["classes"]
+
+    def training_curves(self):
+        return plots.training_curves(self.metrics["history"], ("loss", "acc"), self.metrics.get("trained_on"))
 
     def summary_markdown(self) -> str:
         m = self.metrics
@@ -114,6 +126,6 @@ class FacadeInsights:
         return (
             f"**Mean AP {m['mean_ap']:.3f}**, mean IoU {m['mean_iou']:.3f}, pixel accuracy {m['pixel_accuracy'] * 100:.1f} %, "
             f"test loss {m['test_loss']:.3f} on the {m['test_size']} `test_dev` facades "
-            f"({m['epochs']} epochs, {m['train_seconds'] / 60:.0f} min of training).\n\n"
+            f"({m['epochs']} epochs, {_trained(m)}).\n\n"
             f"| class | AP | IoU |\n|---|---|---|\n{rows}"
         )

@@ -81,16 +81,26 @@ def confusion_heatmap(cm, classes, title: str = "Confusion matrix (test set)"):
 
 
 @themed
-def training_curves(history: list[dict], metrics=("loss", "acc")):
-    """One panel per metric with train and validation lines, when the history has them."""
+def training_curves(history: list[dict], metrics=("loss", "acc"), trained_on: str | None = None):
+    """One panel per metric with train and validation lines, plus validation against minutes where the run logged wall time."""
     epochs = [r["epoch"] for r in history]
     panels = [m for m in metrics if any(k.endswith(m) for k in history[0])] if history else []
-    fig, axes = plt.subplots(1, max(1, len(panels)), figsize=(5 * max(1, len(panels)), 3.4), squeeze=False)
+    timed = bool(history) and "wall_seconds" in history[-1] and any(k.startswith("val_") and k.endswith(metrics[-1]) for k in history[-1])
+    n = max(1, len(panels) + timed)
+    fig, axes = plt.subplots(1, n, figsize=(4.6 * n, 3.4), squeeze=False)
     for ax, m in zip(axes[0], panels):
         for key in sorted(k for k in history[0] if k.endswith(m)):
             ax.plot(epochs, [r[key] for r in history], marker=".", label=key.replace("_", " "))
         ax.set_xlabel("epoch")
         ax.set_title(m)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if timed:
+        ax, key = axes[0][-1], next(k for k in history[-1] if k.startswith("val_") and k.endswith(metrics[-1]))
+        rows = [r for r in history if "wall_seconds" in r]
+        ax.plot([r["wall_seconds"] / 60 for r in rows], [r[key] for r in rows], marker=".", color="C1", label=key.replace("_", " "))
+        ax.set_xlabel(f"minutes of training{f' ({trained_on})' if trained_on else ''}")
+        ax.set_title(f"{key.replace('_', ' ')} against time")
         ax.grid(alpha=0.3)
         ax.legend()
     fig.tight_layout()

@@ -58,7 +58,7 @@ def _sample_pictures() -> dict[str, Image.Image]:
     """The photos that ship inside scikit-image (if installed) and matplotlib."""
     pics = {}
     try:
-        import skimage.data as sd
+        import skimage.data as sd  # optional: more held-out photos where the dev requirements are installed
 
         for name in ("astronaut", "brick", "camera", "cat", "clock", "coffee", "coins", "colorwheel", "grass", "gravel",
                      "hubble_deep_field", "horse", "logo", "moon", "page", "retina", "rocket", "text", "immunohistochemistry"):  # fmt: skip

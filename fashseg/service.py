@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .checkpoint import CheckpointError
-from .inference import CHECKPOINT_DIR, Classifier, Segmenter
+from .checkpoint import CHECKPOINT_DIR, CheckpointError, artefact
+from .inference import Classifier, Segmenter
 from .insights import FacadeInsights, FashionInsights, architecture_markdown
 from .labels import FACADE_CLASSES
 from .preprocess import InputError, load_image, to_rgb
@@ -104,8 +104,8 @@ def _preview(img: Image.Image) -> Image.Image:
 class FashSeg:
     def __init__(self, ckpt_dir: str | Path = CHECKPOINT_DIR, keep_files: int = 256):
         self.ckpt_dir = Path(ckpt_dir)
-        self.classifier, self.classifier_error = _try(lambda: Classifier(self.ckpt_dir / "fashion.pt"))
-        self.segmenter, self.segmenter_error = _try(lambda: Segmenter(self.ckpt_dir / "facade.pt"))
+        self.classifier, self.classifier_error = _try(lambda: Classifier(artefact(self.ckpt_dir, "fashion")))
+        self.segmenter, self.segmenter_error = _try(lambda: Segmenter(artefact(self.ckpt_dir, "facade")))
         self.fashion_insights, self.fashion_insights_error = _try(lambda: FashionInsights(self.ckpt_dir))
         self.facade_insights, self.facade_insights_error = _try(lambda: FacadeInsights(self.ckpt_dir))
         self._out_dir = Path(tempfile.mkdtemp(prefix="fashseg-"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from tqdm.auto import tqdm
 from . import labels as L
 from . import preprocess as P
 from . import renditions as R
-from .checkpoint import library_versions, load_checkpoint, model_from_checkpoint, save_json, save_npz, save_torch
+from .checkpoint import artefact, library_versions, load_checkpoint, model_from_checkpoint, save_json, save_npz, save_torch
 from .data import (
     DEFAULT_DATA_DIR,
     DataMissingError,
@@ -41,13 +42,15 @@ from .robustness import not_clothing_benchmark, not_clothing_sets, renditions_be
 
 @dataclass
 class FashionConfig:
-    epochs: int = 30
-    batch_size: int = 128
-    lr: float = 1e-3
+    """The recipe of the committed classifier (chosen on validation among four, see README "Training")."""
+
+    epochs: int = 60
+    batch_size: int = 256
+    lr: float = 2e-3
     weight_decay: float = 5e-4
     label_smoothing: float = 0.1
     silhouette: float = 0.0  # share of training images made flat silhouettes (0.15 tried: no gain, see README)
-    render_share: float = 0.3  # share of each batch drawn from rendered drawings and phone photos
+    render_share: float = 0.5  # share of each batch drawn from rendered drawings and phone photos
     bank_size: int = 27000  # renditions of training images, served through the app's preprocessing
     outlier_size: int = 6000  # preprocessed non-clothing pictures for outlier exposure
     outlier_batch: int = 16  # outliers added to each batch, trained towards a uniform answer
@@ -63,13 +66,15 @@ class FashionConfig:
 
 @dataclass
 class FacadeConfig:
-    epochs: int = 70
-    batch_size: int = 8
-    lr: float = 1e-3
+    """The recipe of the committed segmenter (chosen on validation among four, see README "Training")."""
+
+    epochs: int = 100
+    batch_size: int = 16
+    lr: float = 2e-3
     weight_decay: float = 5e-4
     base: int = 16
     depth: int = 4
-    crop: int = 192
+    crop: int = 256  # whole images (random rescale, crop and flip still vary them)
     n_val: int = 90
     seed: int = 0
     facade_dir: str | None = None
@@ -109,19 +114,17 @@ def autocast(device: torch.device, enabled: bool | None):
     return torch.autocast(device.type, dtype=torch.bfloat16)
 
 
+def device_name(device: torch.device) -> str:
+    """What trained a checkpoint, so its epoch times can be read against the right machine."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"{device.type} ({torch.get_num_threads()} threads)"
+
+
 def warmup_cosine(step: int, total: int, warmup: int) -> float:
     if step < warmup:
         return (step + 1) / warmup
     return 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, total - warmup)))
-
-
-def _paths(out_dir: Path, name: str) -> dict[str, Path]:
-    return {
-        "final": out_dir / f"{name}.pt",
-        "last": out_dir / f"{name}.last.pt",
-        "metrics": out_dir / f"{name}_metrics.json",
-        "examples": out_dir / f"{name}_examples.npz",
-    }
 
 
 def _init_state(kind, cfg, model, device, steps_per_epoch, resume_path: Path | None):
@@ -151,9 +154,76 @@ def _checkpoint_dict(kind, cfg, model, history, epoch, extra: dict) -> dict:
         "train_args": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()},
         "epoch": epoch,
         "history": history,
+        "device": device_name(next(model.parameters()).device),
         "versions": library_versions(),
         **extra,
     }
+
+
+@dataclass
+class Task:
+    """What differs between the two networks; ``fit`` is the one loop that trains either."""
+
+    name: str  # "fashion" or "facade": file names and progress bars
+    cfg: FashionConfig | FacadeConfig
+    model: torch.nn.Module
+    n_train: int
+    batch: Callable  # (indices, generator) -> augmented (x, y) on the CPU
+    loss: Callable  # (fp32 output, y) -> (loss, hits, count) for the running training figure
+    validate: Callable  # model -> {"val_loss": ..., "val_<metric>": ...}
+    finish: Callable  # model -> what the final checkpoint stores beside the weights
+    train_metric: str = "train_acc"
+
+
+def fit(
+    task: Task, out_dir: Path, device: torch.device, resume: bool, amp: bool | None, stop_after: int | None, t_start: float
+) -> Path | None:
+    """Train ``task.cfg.epochs`` epochs, keeping ``<name>.last.pt`` after each; the final checkpoint's path, or None if stopped early."""
+    cfg = task.cfg
+    model = task.model.to(device).to(memory_format=torch.channels_last)
+    steps = math.ceil(task.n_train / cfg.batch_size)
+    last = artefact(out_dir, task.name, "last")
+    opt, sched, gen, history, start = _init_state(task.name, cfg, model, device, steps, last if resume else None)
+    wall0 = history[-1].get("wall_seconds", 0.0) if history else 0.0
+    end = cfg.epochs if stop_after is None else min(cfg.epochs, start + stop_after)
+    for epoch in range(start, end):
+        model.train()
+        t0, seen, loss_sum, hits, count = time.time(), 0, 0.0, 0, 0
+        perm = torch.randperm(task.n_train, generator=gen)
+        bar = tqdm(range(steps), desc=f"{task.name} {epoch + 1}/{cfg.epochs}", unit="batch", leave=False)
+        for b in bar:
+            idx = perm[b * cfg.batch_size : (b + 1) * cfg.batch_size]
+            xb, yb = task.batch(idx, gen)
+            xb = xb.to(device, memory_format=torch.channels_last, non_blocking=True)
+            yb = yb.to(device, non_blocking=True)
+            with autocast(device, amp):
+                out = model(xb)
+            loss, h, c = task.loss(out.float(), yb)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            seen += len(idx)
+            loss_sum += loss.item() * len(idx)
+            hits, count = hits + h, count + c
+            bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{hits / max(1, count):.3f}")
+        rec = {
+            "epoch": epoch + 1,
+            "train_loss": loss_sum / seen,
+            task.train_metric: hits / max(1, count),  # on augmented batches
+            **task.validate(model),
+            "seconds": time.time() - t0,
+            "wall_seconds": wall0 + time.time() - t_start,  # since the run began, setup and validation included
+        }
+        history.append(rec)
+        tqdm.write(f"{task.name} " + " ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in rec.items()))
+        state = {"optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "rng": gen.get_state(), "torch_rng": torch.get_rng_state()}
+        save_torch(_checkpoint_dict(task.name, cfg, model, history, epoch + 1, state), last)
+    if end < cfg.epochs:
+        return None
+    final = artefact(out_dir, task.name, "weights")
+    save_torch(_checkpoint_dict(task.name, cfg, model, history, cfg.epochs, task.finish(model)), final)
+    return final
 
 
 # --------------------------------------------------------------------------- Fashion-MNIST
@@ -241,8 +311,8 @@ def choose_ood_threshold(model, x_va, y_va, banks, device, clean_rate: float = 0
 def train_fashion(
     cfg: FashionConfig, out_dir: Path, device: torch.device, resume: bool = False, amp: bool | None = None, stop_after: int | None = None
 ) -> dict | None:
-    """Train, keep ``fashion.last.pt`` each epoch, then save and evaluate; ``stop_after`` epochs ends early (returns None)."""
-    out_dir, paths = Path(out_dir), _paths(Path(out_dir), "fashion")
+    """Train on the mix of clean images, renditions and outliers, then evaluate; ``None`` when stopped early."""
+    t_start = time.time()
     torch.manual_seed(cfg.seed)
     x_all, y_all = load_fashion(cfg.data_dir, train=True)
     tr_idx, va_idx = split_indices(len(x_all), min(cfg.n_val, len(x_all) // 10), cfg.seed)
@@ -254,82 +324,45 @@ def train_fashion(
     x_rend, y_rend = normalize_fashion(torch.from_numpy(banks["pixels"])), torch.from_numpy(banks["labels"]).long()
     x_out = normalize_fashion(torch.from_numpy(banks["outliers"]))
 
+    def batch(idx, gen):
+        xb, yb = x_tr[idx], y_tr[idx]
+        if len(x_rend) and cfg.render_share > 0:
+            swap = torch.rand(len(idx), generator=gen) < cfg.render_share
+            pick = torch.randint(0, len(x_rend), (int(swap.sum()),), generator=gen)
+            xb, yb = xb.clone(), yb.clone()
+            xb[swap], yb[swap] = x_rend[pick], y_rend[pick]
+        if len(x_out) and cfg.outlier_batch:  # appended after the labelled images, which keep their places
+            xb = torch.cat([xb, x_out[torch.randint(0, len(x_out), (cfg.outlier_batch,), generator=gen)]])
+        return augment_fashion(xb, gen, silhouette_p=cfg.silhouette), yb
+
+    def loss(out, yb):
+        logits = out[: len(yb)]
+        value = F.cross_entropy(logits, yb, label_smoothing=cfg.label_smoothing)
+        if len(yb) < len(out):  # outlier exposure: anything that is not clothing should get no confident class
+            value = value + cfg.outlier_weight * -out[len(yb) :].log_softmax(1).mean()
+        return value, (logits.argmax(1) == yb).sum().item(), len(yb)
+
+    def validate(model):
+        probs = predict_fashion(model, x_va, device)
+        return {
+            "val_loss": F.nll_loss(probs.clamp_min(1e-12).log(), y_va).item(),
+            "val_acc": (probs.argmax(1) == y_va).float().mean().item(),
+        }
+
+    def finish(model):
+        ood = choose_ood_threshold(model, x_va.numpy(), y_va.numpy(), banks, device)
+        tqdm.write("not-clothing threshold on validation: " + ", ".join(f"{k}={v:.4f}" for k, v in ood.items() if isinstance(v, float)))
+        return {**fashion_meta(), "ood": ood}
+
     model = build_model("fashion", widths=cfg.widths, dropout=cfg.dropout)
     if cfg.init:
         model.load_state_dict(load_checkpoint(cfg.init, "fashion")["state_dict"])
         tqdm.write(f"fine-tuning from {cfg.init}")
-    model = model.to(device).to(memory_format=torch.channels_last)
-    steps = math.ceil(len(x_tr) / cfg.batch_size)
-    opt, sched, gen, history, start = _init_state("fashion", cfg, model, device, steps, paths["last"] if resume else None)
-
-    end = cfg.epochs if stop_after is None else min(cfg.epochs, start + stop_after)
-    for epoch in range(start, end):
-        model.train()
-        t0, seen, loss_sum, correct = time.time(), 0, 0.0, 0
-        perm = torch.randperm(len(x_tr), generator=gen)
-        bar = tqdm(range(steps), desc=f"fashion {epoch + 1}/{cfg.epochs}", unit="batch", leave=False)
-        for b in bar:
-            idx = perm[b * cfg.batch_size : (b + 1) * cfg.batch_size]
-            xb, yb = x_tr[idx], y_tr[idx]
-            if len(x_rend) and cfg.render_share > 0:
-                swap = torch.rand(len(idx), generator=gen) < cfg.render_share
-                pick = torch.randint(0, len(x_rend), (int(swap.sum()),), generator=gen)
-                xb, yb = xb.clone(), yb.clone()
-                xb[swap], yb[swap] = x_rend[pick], y_rend[pick]
-            n_in = len(xb)
-            if len(x_out) and cfg.outlier_batch:
-                xb = torch.cat([xb, x_out[torch.randint(0, len(x_out), (cfg.outlier_batch,), generator=gen)]])
-            xb = augment_fashion(xb, gen, silhouette_p=cfg.silhouette).to(device, memory_format=torch.channels_last)
-            yb = yb.to(device)
-            with autocast(device, amp):
-                out = model(xb).float()
-            logits = out[:n_in]
-            loss = F.cross_entropy(logits, yb, label_smoothing=cfg.label_smoothing)
-            if n_in < len(out):  # outlier exposure: anything that is not clothing should get no confident class
-                loss = loss + cfg.outlier_weight * -out[n_in:].log_softmax(1).mean()
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            seen += n_in
-            loss_sum += loss.item() * n_in
-            correct += (logits.argmax(1) == yb).sum().item()
-            bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}")
-        probs_va = predict_fashion(model, x_va, device)
-        rec = {
-            "epoch": epoch + 1,
-            "train_loss": loss_sum / seen,
-            "train_acc": correct / seen,
-            "val_loss": F.nll_loss(probs_va.clamp_min(1e-12).log(), y_va).item(),
-            "val_acc": (probs_va.argmax(1) == y_va).float().mean().item(),
-            "seconds": time.time() - t0,
-        }
-        history.append(rec)
-        tqdm.write("fashion " + " ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in rec.items()))
-        save_torch(
-            _checkpoint_dict(
-                "fashion",
-                cfg,
-                model,
-                history,
-                epoch + 1,
-                {
-                    "optimizer": opt.state_dict(),
-                    "scheduler": sched.state_dict(),
-                    "rng": gen.get_state(),
-                    "torch_rng": torch.get_rng_state(),
-                },
-            ),
-            paths["last"],
-        )
-
-    if end < cfg.epochs:
+    task = Task("fashion", cfg, model, len(x_tr), batch, loss, validate, finish, train_metric="train_acc")
+    final = fit(task, out_dir, device, resume, amp, stop_after, t_start)
+    if final is None:
         return None
-    ood = choose_ood_threshold(model, x_va.numpy(), y_va.numpy(), banks, device)
-    tqdm.write("not-clothing threshold on validation: " + ", ".join(f"{k}={v:.4f}" for k, v in ood.items() if isinstance(v, float)))
-    ckpt = _checkpoint_dict("fashion", cfg, model, history, cfg.epochs, {**fashion_meta(), "ood": ood})
-    save_torch(ckpt, paths["final"])
-    return evaluate_fashion(paths["final"], cfg.data_dir, device, robustness=not cfg.limit)  # smoke runs skip the 3-minute benchmarks
+    return evaluate_fashion(final, cfg.data_dir, device, robustness=not cfg.limit)  # smoke runs skip the 3-minute benchmarks
 
 
 def robustness_metrics(model, ckpt, x: np.ndarray, y: np.ndarray, probs: np.ndarray, device, facade_dir=None) -> dict:
@@ -383,14 +416,14 @@ def evaluate_fashion(ckpt_path: Path, data_dir=None, device=torch.device("cpu"),
         "history": ckpt["history"],
         "epochs": ckpt["epoch"],
         "train_seconds": float(sum(r["seconds"] for r in ckpt["history"])),
+        "trained_on": ckpt.get("device"),
         "train_args": ckpt["train_args"],
         "versions": ckpt["versions"],
         **(robustness_metrics(model, ckpt, x.numpy(), y_np, probs, device, facade_dir) if robustness else {}),
     }
-    stem = ckpt_path.with_suffix("")
-    save_json(metrics, f"{stem}_metrics.json")
+    save_json(metrics, artefact(ckpt_path.parent, "fashion", "metrics"))
     save_npz(
-        f"{stem}_examples.npz",
+        artefact(ckpt_path.parent, "fashion", "examples"),
         gallery_index=gallery,
         gallery_image=x.numpy()[gallery],
         gallery_true=y_np[gallery],
@@ -417,18 +450,18 @@ def facade_meta() -> dict:
 
 
 @torch.no_grad()
-def facade_logits(model, images_uint8: torch.Tensor, device, batch_size: int = 4):
-    """Yield fp32 logits [B,5,H,W] for uint8 images [N,3,H,W]."""
+def facade_logits(model, images_uint8: torch.Tensor, labels: torch.Tensor, device, batch_size: int = 4):
+    """Yield (fp32 logits [B,5,H,W], labels [B,H,W]) for uint8 images [N,3,H,W], a few at a time."""
     model.eval()
     for i in range(0, len(images_uint8), batch_size):
-        yield model(normalize_facade(images_uint8[i : i + batch_size]).to(device)).float().cpu()
+        yield model(normalize_facade(images_uint8[i : i + batch_size]).to(device)).float().cpu(), labels[i : i + batch_size]
 
 
 def train_facade(
     cfg: FacadeConfig, out_dir: Path, device: torch.device, resume: bool = False, amp: bool | None = None, stop_after: int | None = None
 ) -> dict | None:
-    """Train, keep ``facade.last.pt`` each epoch, then save and evaluate; ``stop_after`` epochs ends early (returns None)."""
-    out_dir, paths = Path(out_dir), _paths(Path(out_dir), "facade")
+    """Train on random crops with class-weighted loss, then evaluate; ``None`` when stopped early."""
+    t_start = time.time()
     torch.manual_seed(cfg.seed)
     data = load_facade(cfg.facade_dir, "train")
     tr_idx, va_idx = split_indices(len(data), min(cfg.n_val, max(1, len(data) // 10)), cfg.seed)
@@ -441,69 +474,26 @@ def train_facade(
     weights = torch.tensor(cfg.class_weights) if cfg.class_weights else (share.clamp(min=1e-4) ** -0.5)
     weights = (weights / weights.mean()).to(device)
 
-    model = build_model("facade", base=cfg.base, depth=cfg.depth).to(device).to(memory_format=torch.channels_last)
-    steps = math.ceil(len(x_tr) / cfg.batch_size)
-    opt, sched, gen, history, start = _init_state("facade", cfg, model, device, steps, paths["last"] if resume else None)
+    def batch(idx, gen):
+        return augment_facade(x_tr[idx], y_tr[idx], gen, cfg.crop)
 
-    end = cfg.epochs if stop_after is None else min(cfg.epochs, start + stop_after)
-    for epoch in range(start, end):
-        model.train()
-        t0, seen, loss_sum, hits, pixels = time.time(), 0, 0.0, 0, 0
-        perm = torch.randperm(len(x_tr), generator=gen)
-        bar = tqdm(range(steps), desc=f"facade {epoch + 1}/{cfg.epochs}", unit="batch", leave=False)
-        for b in bar:
-            idx = perm[b * cfg.batch_size : (b + 1) * cfg.batch_size]
-            xb, yb = augment_facade(x_tr[idx], y_tr[idx], gen, cfg.crop)
-            xb, yb = xb.to(device, memory_format=torch.channels_last), yb.to(device)
-            with autocast(device, amp):
-                logits = model(xb)
-            loss = F.cross_entropy(logits.float(), yb, weight=weights, ignore_index=-1)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            seen += len(idx)
-            loss_sum += loss.item() * len(idx)
-            valid = yb >= 0
-            hits += (logits.argmax(1)[valid] == yb[valid]).sum().item()
-            pixels += valid.sum().item()
-            bar.set_postfix(loss=f"{loss_sum / seen:.3f}", pixel_acc=f"{hits / max(1, pixels):.3f}")
-        vl, vc, vn = 0.0, 0, 0
-        for logits, yb in zip(facade_logits(model, x_va, device), y_va.split(4)):
-            vl += F.cross_entropy(logits, yb, reduction="sum").item()
-            vc += (logits.argmax(1) == yb).sum().item()
-            vn += yb.numel()
-        rec = {
-            "epoch": epoch + 1,
-            "train_loss": loss_sum / seen,
-            "train_pixel_acc": hits / max(1, pixels),  # on augmented crops
-            "val_loss": vl / vn,
-            "val_pixel_acc": vc / vn,
-            "seconds": time.time() - t0,
-        }
-        history.append(rec)
-        tqdm.write("facade " + " ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in rec.items()))
-        save_torch(
-            _checkpoint_dict(
-                "facade",
-                cfg,
-                model,
-                history,
-                epoch + 1,
-                {
-                    "optimizer": opt.state_dict(),
-                    "scheduler": sched.state_dict(),
-                    "rng": gen.get_state(),
-                    "torch_rng": torch.get_rng_state(),
-                },
-            ),
-            paths["last"],
-        )
+    def loss(out, yb):
+        valid = yb >= 0  # pixels outside the image after a crop are labelled -1
+        value = F.cross_entropy(out, yb, weight=weights, ignore_index=-1)
+        return value, (out.argmax(1)[valid] == yb[valid]).sum().item(), valid.sum().item()
 
-    if end < cfg.epochs:
-        return None
-    save_torch(_checkpoint_dict("facade", cfg, model, history, cfg.epochs, facade_meta()), paths["final"])
-    return evaluate_facade(paths["final"], cfg.facade_dir, device)
+    def validate(model):
+        total, hits, pixels = 0.0, 0, 0
+        for logits, yb in facade_logits(model, x_va, y_va, device):
+            total += F.cross_entropy(logits, yb, reduction="sum").item()
+            hits += (logits.argmax(1) == yb).sum().item()
+            pixels += yb.numel()
+        return {"val_loss": total / pixels, "val_pixel_acc": hits / pixels}
+
+    model = build_model("facade", base=cfg.base, depth=cfg.depth)
+    task = Task("facade", cfg, model, len(x_tr), batch, loss, validate, lambda _: facade_meta(), train_metric="train_pixel_acc")
+    final = fit(task, out_dir, device, resume, amp, stop_after, t_start)
+    return None if final is None else evaluate_facade(final, cfg.facade_dir, device)
 
 
 def evaluate_facade(ckpt_path: Path, facade_dir=None, device=torch.device("cpu"), n_examples: int = 6) -> dict:
@@ -515,7 +505,7 @@ def evaluate_facade(ckpt_path: Path, facade_dir=None, device=torch.device("cpu")
     k = len(L.FACADE_CLASSES)
     scores = np.empty((k, data.labels.numel()), dtype=np.float32)
     preds, loss_sum, pos = [], 0.0, 0
-    for logits, yb in zip(facade_logits(model, data.images, device), data.labels.split(4)):
+    for logits, yb in facade_logits(model, data.images, data.labels, device):
         loss_sum += F.cross_entropy(logits, yb, reduction="sum").item()
         p = logits.softmax(1)
         n = yb.numel()
@@ -541,14 +531,14 @@ def evaluate_facade(ckpt_path: Path, facade_dir=None, device=torch.device("cpu")
         "history": ckpt["history"],
         "epochs": ckpt["epoch"],
         "train_seconds": float(sum(r["seconds"] for r in ckpt["history"])),
+        "trained_on": ckpt.get("device"),
         "train_args": ckpt["train_args"],
         "versions": ckpt["versions"],
     }
-    stem = ckpt_path.with_suffix("")
-    save_json(metrics, f"{stem}_metrics.json")
+    save_json(metrics, artefact(ckpt_path.parent, "facade", "metrics"))
     ex = np.linspace(0, len(data) - 1, n_examples).round().astype(int)
     save_npz(
-        f"{stem}_examples.npz",
+        artefact(ckpt_path.parent, "facade", "examples"),
         index=ex,
         name=np.array([data.names[i] for i in ex]),
         image=data.images.numpy()[ex].transpose(0, 2, 3, 1),

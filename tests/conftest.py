@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import struct
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,11 +16,14 @@ import pytest
 import torch
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from fashseg.data import DataMissingError, resolve_facade_dir, resolve_fashion_root
+from fashseg.labels import facade_palette
 
-from fashseg.data import DataMissingError, resolve_facade_dir, resolve_fashion_root  # noqa: E402
-from fashseg.labels import facade_palette  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"  # the app's example files, wherever FASHSEG_TEST_CHECKPOINTS points
+KNOWN_MISS = (  # strict xfail: a test that starts passing again fails, so the mark cannot outlive the miss
+    'the from-scratch checkpoint (chosen on validation) answers this one sneaker outline "Ankle boot" at 0.30, under its not-clothing threshold; the previous one said Sneaker at 0.27. README "Targets not met"'
+)
 
 torch.set_num_threads(min(2, torch.get_num_threads()))
 REQUIRE_DATA = os.environ.get("FASHSEG_REQUIRE_DATA") == "1"

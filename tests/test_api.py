@@ -1,14 +1,12 @@
 """The app over HTTP, driven with gradio_client like any API user would."""
 
 import pytest
-from conftest import CHECKPOINTS
+from conftest import CHECKPOINTS, EXAMPLES
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from fashseg.appserver import AppServer
-from fashseg.sketches import draw
-
-EXAMPLES = CHECKPOINTS.parent / "examples"
+from tools.appserver import AppServer
+from tools.sketches import draw
 
 
 @pytest.fixture(scope="module")

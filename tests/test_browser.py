@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import CHECKPOINTS, ROOT
 
-from fashseg.appserver import AppServer
+from tools.appserver import AppServer
 
 pytestmark = pytest.mark.browser
 

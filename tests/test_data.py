@@ -9,9 +9,10 @@ import fashseg.data as D
 
 def test_explicit_folder_comes_first(tmp_path):
     explicit = make_fake_fashion(tmp_path / "explicit")
-    debian = make_fake_fashion(tmp_path / "deb_src", gz_dir=tmp_path / "debian")
+    make_fake_fashion(tmp_path / "deb_src", gz_dir=tmp_path / "debian")
     assert D.resolve_fashion_root(explicit, download=False, debian_dir=tmp_path / "debian") == explicit
-    assert debian.exists()
+    # the Debian copy was a real alternative: without the explicit folder it is the one used
+    assert D.resolve_fashion_root(tmp_path / "other", download=False, debian_dir=tmp_path / "debian") == tmp_path / "other"
 
 
 def test_project_data_folder_is_used_without_arguments(tmp_path, monkeypatch):

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 
 from fashseg.preprocess import InputError
 from fashseg.service import FashSeg
-from fashseg.sketches import draw
+from tools.sketches import draw
 
 NOT_IMAGE = "is not an image Pillow can read. Upload a PNG, JPEG, WebP, BMP or GIF."
 CORRUPT = "The image could not be decoded: it may be truncated or corrupt. Save it again and re-upload."

@@ -3,7 +3,7 @@
 Every input gets its exact one-sentence answer (the framework's refusals included:
 wrong JSON types, missing inputs, web addresses, malformed bodies), the app
 answers a valid request right after each, and its log holds no traceback.
-Memory and time per request are measured by ``python -m fashseg.loadtest``.
+Memory and time per request are measured by ``python -m tools.loadtest``.
 """
 
 import base64
@@ -20,8 +20,8 @@ from conftest import CHECKPOINTS
 from PIL import Image
 from test_hostile import BAD_FILES, MODES, SEGMENT_BAD, gif_frames, png, trousers
 
-from fashseg.appserver import AppServer
 from fashseg.ui import BAD_BODY, BAD_NUMBER, NO_REMOTE_URLS, NOT_A_DRAWING, NOT_A_PICTURE, WRONG_COUNT
+from tools.appserver import AppServer
 
 OPACITY = BAD_NUMBER.format(label="overlay opacity", lo=0, hi=1)
 

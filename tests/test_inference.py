@@ -10,8 +10,8 @@ from fashseg.inference import Classifier, Segmenter
 from fashseg.insights import FacadeInsights, FashionInsights
 from fashseg.preprocess import InputError
 from fashseg.service import FashSeg, Unavailable
-from fashseg.sketches import draw
 from fashseg.visualize import colorize, heatmap_overlay, overlay
+from tools.sketches import draw
 
 
 def noise_photo(w: int, h: int) -> Image.Image:

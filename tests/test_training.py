@@ -1,13 +1,15 @@
 import json
 import subprocess
 import sys
+from dataclasses import asdict
 
 import numpy as np
 import torch
-from conftest import ROOT
+from conftest import CHECKPOINTS, ROOT
 
 import train
 from fashseg.checkpoint import load_checkpoint, load_model, load_npz
+from fashseg.training import FacadeConfig, FashionConfig
 
 
 def test_train_py_writes_checkpoints_and_artefacts(tiny_checkpoints):
@@ -78,3 +80,19 @@ def test_help_lists_the_options():
         "--resume",
     ):
         assert opt in r.stdout
+
+
+def test_defaults_are_the_committed_recipe():
+    """``python train.py`` with no options trains what is committed (argparse leaves the configs' defaults alone)."""
+    args = train.parse_args([])
+    for kind, cls, key in (("fashion", FashionConfig, "data_dir"), ("facade", FacadeConfig, "facade_dir")):
+        stored = load_checkpoint(CHECKPOINTS / f"{kind}.pt")["train_args"]
+        cfg = asdict(train.make_config(cls, args, key))
+        assert {k: list(v) if isinstance(v, tuple) else v for k, v in cfg.items()} == stored, kind
+
+
+def test_one_loop_history_records_wall_time_and_device(tiny_checkpoints):
+    for kind in ("fashion", "facade"):
+        ck = load_checkpoint(tiny_checkpoints / f"{kind}.pt")
+        assert ck["history"][-1]["wall_seconds"] >= ck["history"][-1]["seconds"] > 0
+        assert ck["device"].startswith("cpu")

@@ -12,7 +12,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from .data import PROJECT_DIR
+from fashseg.data import PROJECT_DIR
 
 
 def free_port() -> int:

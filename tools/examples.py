@@ -1,7 +1,7 @@
-"""Write the app's clickable examples into examples/ (run once: ``python -m fashseg.examples``).
+"""Write the app's clickable examples into examples/ (run once: ``python -m tools.examples``).
 
 Fashion-MNIST test images are enlarged to 280x280; drawn examples come from
-``fashseg.sketches``; three Mini Facade test_dev photos are copied with their
+``tools.sketches``; three Mini Facade test_dev photos are copied with their
 attribution (examples/ATTRIBUTION.md).
 """
 
@@ -11,8 +11,9 @@ import shutil
 
 from PIL import Image
 
-from .data import PROJECT_DIR, load_fashion, resolve_facade_dir
-from .labels import FASHION_CLASSES
+from fashseg.data import PROJECT_DIR, load_fashion, resolve_facade_dir
+from fashseg.labels import FASHION_CLASSES
+
 from .sketches import draw
 
 OUT = PROJECT_DIR / "examples"

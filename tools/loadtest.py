@@ -1,4 +1,4 @@
-"""Load test: ``python -m fashseg.loadtest --clients 8 --seconds 60``.
+"""Load test: ``python -m tools.loadtest --clients 8 --seconds 60``.
 
 Starts the app on a free loopback port (or targets ``--url``, which must be a
 loopback address). First each hostile request alone (a sketchpad whose layers
@@ -32,7 +32,8 @@ from urllib.request import Request, urlopen
 import numpy as np
 from PIL import Image
 
-from .data import PROJECT_DIR
+from fashseg.data import PROJECT_DIR
+
 from .sketches import draw
 
 EXAMPLES = PROJECT_DIR / "examples"
@@ -311,7 +312,7 @@ def main(argv=None) -> int:
         else:
             print(f"{k:22s} {v:.1f}" if isinstance(v, float) else f"{k:22s} {v}")
     if args.json:
-        from .checkpoint import save_json
+        from fashseg.checkpoint import save_json
 
         save_json(r, args.json)
     growth_ok = r["rss_growth_mb"] is None or r["rss_growth_mb"] < 100
