@@ -17,7 +17,6 @@ import gradio as gr  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
 from fashseg import plots
-from fashseg.labels import FACADE_CLASSES, FASHION_CLASSES
 from fashseg.preprocess import InputError
 from fashseg.service import FashSeg
 from fashseg.ui import (
@@ -173,7 +172,9 @@ def buildings_tab(svc: FashSeg) -> None:
             legend = gr.HTML(elem_id="legend")
             with gr.Row():
                 opacity = gr.Slider(0, 1, value=0.5, step=0.05, label="Overlay opacity", elem_id="opacity", min_width=160)
-                highlight = gr.Radio(["all", *FACADE_CLASSES], value="all", label="Highlight a class", elem_id="highlight", min_width=200)
+                highlight = gr.Radio(
+                    ["all", *svc.facade_classes()], value="all", label="Highlight a class", elem_id="highlight", min_width=200
+                )
             shares = gr.Label(visible=False, label="Share of the picture")  # for API users; the legend shows the shares
             label_png = gr.File(label="Label map (palette PNG, original size)", elem_id="labels-file", height=90)
     seg_labels = gr.State()
@@ -222,8 +223,8 @@ def insights_tab(svc: FashSeg, demo: gr.Blocks) -> None:
             )
             gr.Markdown("## Which images get confused?")
             with gr.Row():
-                true_cls = gr.Dropdown(list(FASHION_CLASSES), value="Shirt", label="True class")
-                pred_cls = gr.Dropdown(list(FASHION_CLASSES), value="T-shirt/top", label="Predicted as")
+                true_cls = gr.Dropdown(list(ins.classes), value="Shirt", label="True class")
+                pred_cls = gr.Dropdown(list(ins.classes), value="T-shirt/top", label="Predicted as")
             confused_md = gr.Markdown()
             confused_gallery = gr.Gallery(label="Confused test images", columns=6, height="auto")
             for dd in (true_cls, pred_cls):

@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from .labels import FACADE_CLASSES, FACADE_MEAN, FACADE_STD, FASHION_MEAN, FASHION_STD
+from .preprocess import normalize
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_DIR / "data"
@@ -113,11 +114,8 @@ def split_indices(n: int, n_val: int, seed: int) -> tuple[torch.Tensor, torch.Te
 
 
 def normalize_fashion(x_uint8: torch.Tensor) -> torch.Tensor:
-    """uint8 [N,28,28] or [N,1,28,28] -> normalised float [N,1,28,28]."""
-    x = x_uint8.float().div_(255.0)
-    if x.dim() == 3:
-        x = x.unsqueeze(1)
-    return (x - FASHION_MEAN) / FASHION_STD
+    """uint8 [N,28,28] or [N,1,28,28] -> normalised float [N,1,28,28] (training; serving reads the checkpoint's values)."""
+    return normalize(x_uint8, [FASHION_MEAN], [FASHION_STD])
 
 
 def augment_fashion(
@@ -222,10 +220,8 @@ def load_facade(facade_dir=None, split: str = "train") -> FacadeSplit:
 
 
 def normalize_facade(x_uint8: torch.Tensor) -> torch.Tensor:
-    """uint8 [N,3,H,W] -> normalised float."""
-    mean = torch.tensor(FACADE_MEAN).view(1, 3, 1, 1)
-    std = torch.tensor(FACADE_STD).view(1, 3, 1, 1)
-    return (x_uint8.float().div_(255.0) - mean) / std
+    """uint8 [N,3,H,W] -> normalised float (training; serving reads the checkpoint's values)."""
+    return normalize(x_uint8, FACADE_MEAN, FACADE_STD)
 
 
 def augment_facade(
@@ -239,7 +235,7 @@ def augment_facade(
     """
     n, _, h, w = x.shape
     s = torch.empty(n).uniform_(*scale, generator=gen)  # zoom factor
-    half = crop / (s * torch.tensor([w, h]).max())  # crop size in normalised coords / 2 ... per zoom
+    half = crop / (s * torch.tensor([w, h]).max())  # half the crop's side in grid_sample's [-1, 1] coordinates, at this zoom
     tx = (torch.rand(n, generator=gen) * 2 - 1) * (1 - half).clamp(min=0)
     ty = (torch.rand(n, generator=gen) * 2 - 1) * (1 - half).clamp(min=0)
     flip = torch.where(torch.rand(n, generator=gen) < 0.5, -1.0, 1.0)

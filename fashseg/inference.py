@@ -14,11 +14,17 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from .checkpoint import CHECKPOINT_DIR, artefact, load_model
-from .data import normalize_facade, normalize_fashion
-from .labels import FACADE_CLASSES, FASHION_CLASSES, facade_palette
+from .checkpoint import CHECKPOINT_DIR, CheckpointError, artefact, load_model
 from .models import fashion_probs, layer_table
-from .preprocess import STROKE_POOL, WORK_SIDE, FashionInput, InputError, facade_input, fashion_input, load_image, to_rgb
+from .preprocess import STROKE_POOL, WORK_SIDE, FashionInput, InputError, facade_input, fashion_input, load_image, normalize, to_rgb
+
+
+def _meta(ckpt: dict, path, *keys: str) -> list:
+    """What a checkpoint says about itself (classes, normalisation, colours, input size): serving's one source."""
+    missing = [k for k in keys if k not in ckpt]
+    if missing:
+        raise CheckpointError(f"{path} does not describe itself (no {', '.join(missing)}): retrain it with `python train.py`.")
+    return [ckpt[k] for k in keys]
 
 
 @dataclass
@@ -41,7 +47,8 @@ class Classification:
 class Classifier:
     def __init__(self, path: str | Path = artefact(CHECKPOINT_DIR, "fashion")):
         self.model, self.ckpt = load_model(path, "fashion")
-        self.classes = list(self.ckpt.get("classes", FASHION_CLASSES))
+        classes, norm = _meta(self.ckpt, path, "classes", "normalization")
+        self.classes, self.mean, self.std = list(classes), norm["mean"], norm["std"]
         self.threshold = float(self.ckpt.get("ood", {}).get("threshold", 0.0))
 
     def architecture(self) -> list[tuple[str, str, tuple, int]]:
@@ -50,13 +57,13 @@ class Classifier:
     @torch.no_grad()
     def predict_pixels(self, pixels: np.ndarray) -> np.ndarray:
         """Probabilities [N,10] for uint8 Fashion-MNIST-style images [N,28,28], as served (mirror-averaged)."""
-        x = normalize_fashion(torch.from_numpy(np.ascontiguousarray(pixels)))
+        x = normalize(torch.from_numpy(np.ascontiguousarray(pixels)), self.mean, self.std)
         return fashion_probs(self.model, x).numpy()
 
     def classify(self, image, drawing: bool | None = None) -> Classification:
         fin = fashion_input(load_image(image, max_side=WORK_SIDE * STROKE_POOL), drawing=drawing)
         probs = self.predict_pixels(fin.pixels[None])[0]
-        cam = self._grad_cam(normalize_fashion(torch.from_numpy(fin.pixels.copy())[None]))
+        cam = self._grad_cam(normalize(torch.from_numpy(fin.pixels.copy())[None], self.mean, self.std))
         order = np.argsort(-probs)
         return Classification({self.classes[i]: float(probs[i]) for i in order}, fin, cam, self.threshold)
 
@@ -83,10 +90,11 @@ class Segmentation:
     labels: np.ndarray  # uint8 [H,W] class indices at the photo's original size
     image: Image.Image  # the upright RGB photo
     shares: dict[str, float]  # share of the picture per class
+    colors: list  # [r, g, b] per class, from the checkpoint
 
     def label_png(self) -> Image.Image:
         im = Image.fromarray(self.labels, "P")
-        im.putpalette(facade_palette())
+        im.putpalette([v for c in self.colors for v in c])
         return im
 
 
@@ -96,15 +104,21 @@ class Segmenter:
 
     def __init__(self, path: str | Path = artefact(CHECKPOINT_DIR, "facade")):
         self.model, self.ckpt = load_model(path, "facade")
-        self.classes = list(self.ckpt.get("classes", FACADE_CLASSES))
-        self.train_size = int(self.ckpt.get("train_size", 256))
+        classes, colors, norm, size = _meta(self.ckpt, path, "classes", "colors", "normalization", "train_size")
+        self.classes, self.colors, self.mean, self.std, self.train_size = (
+            list(classes),
+            [tuple(c) for c in colors],
+            norm["mean"],
+            norm["std"],
+            int(size),
+        )
 
     def architecture(self) -> list[tuple[str, str, tuple, int]]:
         return layer_table(self.model, torch.zeros(1, 3, self.train_size, self.train_size))
 
     @torch.no_grad()
     def logits(self, rgb: np.ndarray) -> torch.Tensor:
-        x = normalize_facade(torch.from_numpy(rgb).permute(2, 0, 1)[None])
+        x = normalize(torch.from_numpy(rgb).permute(2, 0, 1)[None], self.mean, self.std)
         return self.model(x)
 
     def segment(self, image) -> Segmentation:
@@ -122,4 +136,4 @@ class Segmenter:
             lab = np.asarray(Image.fromarray(lab).resize((W, H), Image.Resampling.NEAREST))
         counts = np.bincount(lab.ravel(), minlength=len(self.classes)) / lab.size
         shares = {c: float(s) for c, s in sorted(zip(self.classes, counts), key=lambda t: -t[1])}
-        return Segmentation(lab, rgb_img, shares)
+        return Segmentation(lab, rgb_img, shares, self.colors)

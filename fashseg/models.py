@@ -9,13 +9,14 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torchvision.ops import Conv2dNormActivation
 
 
-class ConvBNAct(nn.Sequential):
-    """3x3 conv, batch norm, ReLU: the unit both networks are made of."""
+class ConvBNAct(Conv2dNormActivation):
+    """3x3 conv, batch norm, ReLU: the unit both networks are made of (torchvision's block, same module indices)."""
 
     def __init__(self, cin: int, cout: int, k: int = 3):
-        super().__init__(nn.Conv2d(cin, cout, k, padding=k // 2, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+        super().__init__(cin, cout, k, norm_layer=nn.BatchNorm2d, activation_layer=nn.ReLU, inplace=True)
 
 
 class FashionCNN(nn.Module):

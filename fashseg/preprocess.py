@@ -18,10 +18,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
 from PIL import Image, ImageOps
 from scipy import ndimage
 
 from .labels import FACADE_SIZE, FASHION_SIZE
+
+
+def normalize(x_uint8: torch.Tensor, mean, std) -> torch.Tensor:
+    """uint8 [N,C,H,W] (or greyscale [N,H,W]) -> float, with the per-channel mean and std a network was trained with."""
+    x = x_uint8.float().div_(255.0)
+    if x.dim() == 3:
+        x = x.unsqueeze(1)
+    return (x - torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1)) / torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1)
+
 
 MAX_PIXELS = 50_000_000  # ~8000x6000; larger images are refused as likely decompression bombs
 MAX_BYTES = 25 * 1024 * 1024  # the same cap as the app's upload limit, for data: URLs too

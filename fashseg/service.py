@@ -21,7 +21,6 @@ from PIL import Image
 from .checkpoint import CHECKPOINT_DIR, CheckpointError, artefact
 from .inference import Classifier, Segmenter
 from .insights import FacadeInsights, FashionInsights, architecture_markdown
-from .labels import FACADE_CLASSES
 from .preprocess import InputError, load_image, to_rgb
 from .visualize import enlarge, heatmap_overlay, legend_html, overlay
 
@@ -154,18 +153,24 @@ class FashSeg:
         shown = _preview(s.image)
         if shown.size != s.image.size:
             labels = np.asarray(Image.fromarray(labels).resize(shown.size, Image.Resampling.NEAREST))
-        return SegmentResult(overlay(shown, labels, opacity), labels, legend_html(FACADE_CLASSES, shares=s.shares), s.shares, path)
+        legend = legend_html(seg.classes, seg.colors, shares=s.shares)
+        return SegmentResult(overlay(shown, labels, opacity, colors=seg.colors), labels, legend, s.shares, path)
 
-    @staticmethod
-    def reblend(image, labels: np.ndarray | None, opacity: float, highlight: str | None = None) -> Image.Image | None:
+    def facade_classes(self) -> list[str]:
+        """The segmenter's class names (from its checkpoint); none when it is unavailable."""
+        return list(self.segmenter.classes) if self.segmenter else []
+
+    def reblend(self, image, labels: np.ndarray | None, opacity: float, highlight: str | None = None) -> Image.Image | None:
         """Change the overlay's opacity, or pick out one class, without running the network again."""
         if image is None or labels is None:
             return None
+        seg = self._need(self.segmenter, self.segmenter_error)
         opacity = checked_opacity(opacity)
-        if highlight not in (None, "all", *FACADE_CLASSES):
-            raise InputError(f"There is no class {str(highlight)[:40]!r} to highlight. Pick one of: all, {', '.join(FACADE_CLASSES)}.")
+        if highlight not in (None, "all", *seg.classes):
+            raise InputError(f"There is no class {str(highlight)[:40]!r} to highlight. Pick one of: all, {', '.join(seg.classes)}.")
         shown = _preview(to_rgb(load_image(image)))
-        return overlay(shown, labels, opacity, None if highlight in (None, "all") else FACADE_CLASSES.index(highlight))
+        pick = None if highlight in (None, "all") else seg.classes.index(highlight)
+        return overlay(shown, labels, opacity, pick, colors=seg.colors)
 
     def to_file(self, im: Image.Image | None, prefix: str = "image") -> str | None:
         """Save an output picture under a name of its own and return the path.

@@ -83,13 +83,10 @@ class FacadeConfig:
 
 
 def pick_device(name: str = "auto") -> torch.device:
+    """``auto``: whichever accelerator torch finds (CUDA, MPS, XPU...), else the CPU."""
     if name != "auto":
         return torch.device(name)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
+    return torch.accelerator.current_accelerator() if torch.accelerator.is_available() else torch.device("cpu")
 
 
 def bf16_is_fast(device: torch.device) -> bool:
@@ -395,11 +392,12 @@ def evaluate_fashion(ckpt_path: Path, data_dir=None, device=torch.device("cpu"),
     probs = probs_t.numpy()
     pred = probs.argmax(1)
     y_np = y.numpy()
-    cm = confusion_matrix(y_np, pred, 10)
+    k = len(L.FASHION_CLASSES)
+    cm = confusion_matrix(y_np, pred, k)
     pca = per_class_accuracy(cm)
     # Two correct and two wrong test images per class (first by test index), plus every mistake.
     gallery = []
-    for c in range(10):
+    for c in range(k):
         ok = np.flatnonzero((y_np == c) & (pred == c))[:2]
         bad = np.flatnonzero((y_np == c) & (pred != c))[:2]
         gallery += list(ok) + list(bad)

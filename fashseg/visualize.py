@@ -8,15 +8,16 @@ from PIL import Image
 
 from .labels import FACADE_COLORS
 
-_PALETTE = np.array(FACADE_COLORS, dtype=np.uint8)
+
+def colorize(labels: np.ndarray, colors=FACADE_COLORS) -> np.ndarray:
+    """uint8 RGB [H,W,3] of a class-index map in the given colours (the serving checkpoint's, or the data set's)."""
+    palette = np.array(colors, dtype=np.uint8)
+    return palette[np.clip(labels, 0, len(palette) - 1)]
 
 
-def colorize(labels: np.ndarray) -> np.ndarray:
-    """uint8 RGB [H,W,3] of a class-index map in the data set's colours."""
-    return _PALETTE[np.clip(labels, 0, len(_PALETTE) - 1)]
-
-
-def overlay(image: Image.Image, labels: np.ndarray, opacity: float = 0.5, highlight: int | None = None) -> Image.Image:
+def overlay(
+    image: Image.Image, labels: np.ndarray, opacity: float = 0.5, highlight: int | None = None, colors=FACADE_COLORS
+) -> Image.Image:
     """The photo with its label colours blended on top (opacity 0 = photo, 1 = labels).
 
     With ``highlight``, only that class is coloured and the rest of the photo is dimmed,
@@ -27,10 +28,10 @@ def overlay(image: Image.Image, labels: np.ndarray, opacity: float = 0.5, highli
         labels = np.asarray(Image.fromarray(labels.astype(np.uint8)).resize(base.size, Image.Resampling.NEAREST))
     alpha = float(np.clip(opacity, 0, 1))
     if highlight is None:
-        return Image.blend(base, Image.fromarray(colorize(labels), "RGB"), alpha)
+        return Image.blend(base, Image.fromarray(colorize(labels, colors), "RGB"), alpha)
     photo = np.asarray(base, np.float32)
     mask = (labels == highlight)[..., None]
-    tinted = (1 - alpha) * photo + alpha * colorize(labels).astype(np.float32)
+    tinted = (1 - alpha) * photo + alpha * colorize(labels, colors).astype(np.float32)
     return Image.fromarray(np.where(mask, tinted, 0.35 * photo).astype(np.uint8), "RGB")
 
 

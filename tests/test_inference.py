@@ -95,3 +95,46 @@ def test_service_survives_missing_and_broken_files(tmp_path, tiny_checkpoints):
         svc.classify(draw("Bag", filled=True))
     assert svc.segment(noise_photo(64, 64)).labels.shape == (64, 64)  # the other model still works
     assert svc.fashion_insights is not None and svc.facade_insights is None
+
+
+def _rewritten(src, dst, **changes):
+    from fashseg.checkpoint import load_checkpoint, save_torch
+
+    ck = load_checkpoint(src)
+    for k, v in changes.items():
+        if v is None:
+            ck.pop(k)
+        else:
+            ck[k] = v
+    save_torch(ck, dst)
+    return dst
+
+
+def test_serving_reads_classes_colours_and_normalisation_from_the_checkpoint(tiny_checkpoints, tmp_path):
+    """The checkpoint describes itself; labels.py only seeds training."""
+    colors = [[10, 20, 30], [40, 50, 60], [70, 80, 90], [100, 110, 120], [130, 140, 150]]
+    names = ["sky", "wall", "column", "pane", "ledge"]
+    seg = Segmenter(_rewritten(tiny_checkpoints / "facade.pt", tmp_path / "facade.pt", colors=colors, classes=names))
+    s = seg.segment(noise_photo(64, 48))
+    assert list(s.shares) == sorted(names, key=lambda n: -s.shares[n]) and set(s.shares) == set(names)
+    assert s.label_png().getpalette()[:15] == [v for c in colors for v in c]
+    svc = FashSeg(tiny_checkpoints)
+    svc.segmenter = seg
+    out = svc.segment(noise_photo(64, 48), opacity=1.0)
+    assert "pane" in out.legend and "rgb(100,110,120)" in out.legend and svc.facade_classes() == names
+    used = {tuple(p) for p in np.asarray(out.overlay).reshape(-1, 3)}
+    assert used <= {tuple(c) for c in colors}
+
+    pic = draw("Trouser", filled=True)
+    base = Classifier(tiny_checkpoints / "fashion.pt").classify(pic, drawing=True)
+    shifted = Classifier(
+        _rewritten(tiny_checkpoints / "fashion.pt", tmp_path / "fashion.pt", normalization={"mean": [0.9], "std": [0.05]})
+    ).classify(pic, drawing=True)
+    assert base.probs != shifted.probs  # the stored mean and std are the ones applied
+
+
+def test_a_checkpoint_that_does_not_describe_itself_is_refused(tiny_checkpoints, tmp_path):
+    from fashseg.checkpoint import CheckpointError
+
+    with pytest.raises(CheckpointError, match=r"does not describe itself \(no colors\)"):
+        Segmenter(_rewritten(tiny_checkpoints / "facade.pt", tmp_path / "facade.pt", colors=None))
