@@ -18,7 +18,7 @@ from starlette.middleware import Middleware  # noqa: E402
 
 from fashseg import plots
 from fashseg.preprocess import InputError
-from fashseg.service import FashSeg
+from fashseg.service import Service
 from fashseg.ui import (
     CSS,
     EXCEPTION_HANDLERS,
@@ -51,7 +51,7 @@ def side_by_side(*figures) -> None:
             gr.Plot(fig, label=label, show_label=False, min_width=300)
 
 
-def clothing_tab(svc: FashSeg) -> None:
+def clothing_tab(svc: Service) -> None:
     def shown(r):
         """One classification as the five outputs: probabilities, the two pictures, the note, the verdict."""
         return r.probs, svc.to_file(r.seen, "seen"), svc.to_file(r.heat, "heat"), r.note, r.verdict
@@ -133,7 +133,7 @@ def clothing_tab(svc: FashSeg) -> None:
     )
 
 
-def buildings_tab(svc: FashSeg) -> None:
+def buildings_tab(svc: Service) -> None:
     @user_errors
     def segment(image, opacity, progress=gr.Progress()):
         if image is None:
@@ -195,15 +195,15 @@ def buildings_tab(svc: FashSeg) -> None:
         )
 
 
-def insights_tab(svc: FashSeg, demo: gr.Blocks) -> None:
+def insights_tab(svc: Service, demo: gr.Blocks) -> None:
     @user_errors
     def confused(true, pred):
-        ins = svc.fashion()
+        ins = svc.fashion_insights()
         return ins.confused(true, pred), ins.confusion_caption(true, pred)
 
     with gr.Tab("Classifier"):
         try:
-            ins = svc.fashion()
+            ins = svc.fashion_insights()
         except Exception as e:
             unavailable(str(e))
         else:
@@ -243,7 +243,7 @@ def insights_tab(svc: FashSeg, demo: gr.Blocks) -> None:
                     gr.Markdown(svc.architecture("fashion"))
     with gr.Tab("Segmenter"):
         try:
-            fins = svc.facade()
+            fins = svc.facade_insights()
         except Exception as e:
             unavailable(str(e))
         else:
@@ -268,7 +268,7 @@ def insights_tab(svc: FashSeg, demo: gr.Blocks) -> None:
                     gr.Markdown(svc.architecture("facade"))
 
 
-def build_demo(svc: FashSeg) -> gr.Blocks:
+def build_demo(svc: Service) -> gr.Blocks:
     with gr.Blocks(title="FashSeg", delete_cache=(300, 600)) as demo:  # uploads older than 10 min go, checked every 5
         gr.Markdown("# FashSeg\nClassify clothing from a drawing or a photo, segment building facades, and see what the networks learned.")
         with gr.Tab("Clothing", elem_id="tab-clothing"):
@@ -281,7 +281,7 @@ def build_demo(svc: FashSeg) -> gr.Blocks:
 
 
 limit_malloc_arenas()
-demo = plain_refusals(build_demo(FashSeg(CHECKPOINTS)))
+demo = plain_refusals(build_demo(Service(CHECKPOINTS)))
 demo.queue(default_concurrency_limit=2, max_size=64)
 
 

@@ -9,7 +9,7 @@ from PIL import Image
 
 from . import plots
 from .checkpoint import artefact, load_json, load_npz
-from .visualize import enlarge
+from .overlays import enlarge
 
 
 def architecture_markdown(rows: list[tuple[str, str, tuple, int]], input_shape: str) -> str:

@@ -12,7 +12,7 @@ import numpy as np  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from .labels import FACADE_COLORS  # noqa: E402
-from .visualize import colorize  # noqa: E402
+from .overlays import colorize  # noqa: E402
 
 # Transparent figures with mid-grey text and lines read on the light and the dark theme alike.
 GREY = "#808080"

@@ -1,6 +1,6 @@
 """Everything the app does, with no Gradio in it.
 
-``FashSeg`` loads both models and the artefacts once at start-up. A missing or
+``Service`` loads both models and the artefacts once at start-up. A missing or
 broken file disables only the part that needs it and keeps its message, so the
 app still serves the rest. Handlers return plain Python values and raise
 ``InputError`` or ``Unavailable`` with a message meant for the user.
@@ -21,8 +21,8 @@ from PIL import Image
 from .checkpoint import CHECKPOINT_DIR, CheckpointError, artefact
 from .inference import Classifier, Segmenter
 from .insights import FacadeInsights, FashionInsights, architecture_markdown
+from .overlays import enlarge, heatmap_overlay, legend_html, overlay
 from .preprocess import InputError, load_image, to_rgb
-from .visualize import enlarge, heatmap_overlay, legend_html, overlay
 
 
 class Unavailable(RuntimeError):
@@ -100,13 +100,13 @@ def _preview(img: Image.Image) -> Image.Image:
     return img if f >= 1 else img.resize((max(1, round(w * f)), max(1, round(h * f))), Image.Resampling.BILINEAR)
 
 
-class FashSeg:
+class Service:
     def __init__(self, ckpt_dir: str | Path = CHECKPOINT_DIR, keep_files: int = 256):
         self.ckpt_dir = Path(ckpt_dir)
         self.classifier, self.classifier_error = _try(lambda: Classifier(artefact(self.ckpt_dir, "fashion")))
         self.segmenter, self.segmenter_error = _try(lambda: Segmenter(artefact(self.ckpt_dir, "facade")))
-        self.fashion_insights, self.fashion_insights_error = _try(lambda: FashionInsights(self.ckpt_dir))
-        self.facade_insights, self.facade_insights_error = _try(lambda: FacadeInsights(self.ckpt_dir))
+        self._fashion_insights, self.fashion_insights_error = _try(lambda: FashionInsights(self.ckpt_dir))
+        self._facade_insights, self.facade_insights_error = _try(lambda: FacadeInsights(self.ckpt_dir))
         self._out_dir = Path(tempfile.mkdtemp(prefix="fashseg-"))
         self._keep, self._files, self._lock = keep_files, [], threading.Lock()
 
@@ -217,8 +217,8 @@ class FashSeg:
     def first_layer_filters(self) -> np.ndarray:
         return self._need(self.classifier, self.classifier_error).first_layer_filters()
 
-    def fashion(self) -> FashionInsights:
-        return self._need(self.fashion_insights, self.fashion_insights_error)
+    def fashion_insights(self) -> FashionInsights:
+        return self._need(self._fashion_insights, self.fashion_insights_error)
 
-    def facade(self) -> FacadeInsights:
-        return self._need(self.facade_insights, self.facade_insights_error)
+    def facade_insights(self) -> FacadeInsights:
+        return self._need(self._facade_insights, self.facade_insights_error)

@@ -15,7 +15,7 @@ from conftest import CHECKPOINTS
 from PIL import Image, ImageDraw
 
 from fashseg.preprocess import InputError
-from fashseg.service import FashSeg
+from fashseg.service import Service
 from tools.sketches import draw
 
 NOT_IMAGE = "is not an image Pillow can read. Upload a PNG, JPEG, WebP, BMP or GIF."
@@ -25,7 +25,7 @@ BLANK = "Nothing to classify: the picture is blank. Draw a piece of clothing or 
 
 @pytest.fixture(scope="module")
 def svc():
-    return FashSeg(CHECKPOINTS)
+    return Service(CHECKPOINTS)
 
 
 def png(img, fmt="PNG", **kw):

@@ -8,9 +8,9 @@ from PIL import Image
 
 from fashseg.inference import Classifier, Segmenter
 from fashseg.insights import FacadeInsights, FashionInsights
+from fashseg.overlays import colorize, heatmap_overlay, overlay
 from fashseg.preprocess import InputError
-from fashseg.service import FashSeg, Unavailable
-from fashseg.visualize import colorize, heatmap_overlay, overlay
+from fashseg.service import Service, Unavailable
 from tools.sketches import draw
 
 
@@ -71,7 +71,7 @@ def test_insights_read_the_artefacts(tiny_checkpoints):
 
 
 def test_service_runs_end_to_end(tiny_checkpoints):
-    svc = FashSeg(tiny_checkpoints)
+    svc = Service(tiny_checkpoints)
     assert svc.problems() == []
     r = svc.classify_canvas({"composite": np.asarray(draw("Bag", filled=False).convert("RGBA")), "layers": [], "background": None})
     assert r.seen.size == (280, 280) and len(r.probs) == 10 and "Preprocessing" in r.note
@@ -88,13 +88,15 @@ def test_service_survives_missing_and_broken_files(tmp_path, tiny_checkpoints):
     data = (broken / "fashion.pt").read_bytes()
     (broken / "fashion.pt").write_bytes(data[:1000])
     (broken / "facade_metrics.json").unlink()
-    svc = FashSeg(broken)
+    svc = Service(broken)
     problems = " ".join(svc.problems())
     assert "fashion.pt is unreadable" in problems and "facade_metrics.json is missing" in problems
     with pytest.raises(Unavailable, match="python train.py fashion"):
         svc.classify(draw("Bag", filled=True))
     assert svc.segment(noise_photo(64, 64)).labels.shape == (64, 64)  # the other model still works
-    assert svc.fashion_insights is not None and svc.facade_insights is None
+    assert svc.fashion_insights().classes
+    with pytest.raises(Unavailable, match="facade_metrics.json is missing"):
+        svc.facade_insights()
 
 
 def _rewritten(src, dst, **changes):
@@ -118,7 +120,7 @@ def test_serving_reads_classes_colours_and_normalisation_from_the_checkpoint(tin
     s = seg.segment(noise_photo(64, 48))
     assert list(s.shares) == sorted(names, key=lambda n: -s.shares[n]) and set(s.shares) == set(names)
     assert s.label_png().getpalette()[:15] == [v for c in colors for v in c]
-    svc = FashSeg(tiny_checkpoints)
+    svc = Service(tiny_checkpoints)
     svc.segmenter = seg
     out = svc.segment(noise_photo(64, 48), opacity=1.0)
     assert "pane" in out.legend and "rgb(100,110,120)" in out.legend and svc.facade_classes() == names
