@@ -10,7 +10,10 @@ import fashseg.data as D
 def test_explicit_folder_comes_first(tmp_path):
     explicit = make_fake_fashion(tmp_path / "explicit")
     make_fake_fashion(tmp_path / "deb_src", gz_dir=tmp_path / "debian")
+    raw = sorted((explicit / "FashionMNIST" / "raw").iterdir())
+    before = [f.stat().st_mtime_ns for f in raw]
     assert D.resolve_fashion_root(explicit, download=False, debian_dir=tmp_path / "debian") == explicit
+    assert [f.stat().st_mtime_ns for f in raw] == before  # used as it is: nothing unpacked over it
     # the Debian copy was a real alternative: without the explicit folder it is the one used
     assert D.resolve_fashion_root(tmp_path / "other", download=False, debian_dir=tmp_path / "debian") == tmp_path / "other"
 
