@@ -29,6 +29,7 @@ from fashseg.ui import (
     SafeSketchpad,
     limit_malloc_arenas,
     plain_refusals,
+    to_file,
     user_errors,
 )
 
@@ -54,7 +55,7 @@ def side_by_side(*figures) -> None:
 def clothing_tab(svc: Service) -> None:
     def shown(r):
         """One classification as the five outputs: probabilities, the two pictures, the note, the verdict."""
-        return r.probs, svc.to_file(r.seen, "seen"), svc.to_file(r.heat, "heat"), r.note, r.verdict
+        return r.probs, to_file(r.seen, "seen"), to_file(r.heat, "heat"), r.note, r.verdict
 
     @user_errors
     def classify(image):
@@ -140,7 +141,7 @@ def buildings_tab(svc: Service) -> None:
             return None, NO_IMAGE, None, None, None
         progress(0.1, desc="Segmenting")
         r = svc.segment(image, opacity)
-        return svc.to_file(r.overlay, "overlay"), r.legend, r.shares, r.png_path, r.labels
+        return to_file(r.overlay, "overlay"), r.legend, r.shares, r.png_path, r.labels
 
     @user_errors
     def segment_example(image):
@@ -149,7 +150,7 @@ def buildings_tab(svc: Service) -> None:
 
     @user_errors
     def reblend(image, labels, opacity, highlight):
-        return svc.to_file(svc.reblend(image, labels, opacity, highlight), "overlay")
+        return to_file(svc.reblend(image, labels, opacity, highlight), "overlay")
 
     unavailable(svc.segmenter_error)
     with gr.Row(equal_height=False):

@@ -9,9 +9,6 @@ app still serves the rest. Handlers return plain Python values and raise
 from __future__ import annotations
 
 import re
-import tempfile
-import threading
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +16,7 @@ import numpy as np
 from PIL import Image
 
 from .checkpoint import CHECKPOINT_DIR, CheckpointError, artefact
+from .files import Shelf
 from .inference import Classifier, Segmenter
 from .insights import FacadeInsights, FashionInsights, architecture_markdown
 from .overlays import enlarge, heatmap_overlay, legend_html, overlay
@@ -107,8 +105,7 @@ class Service:
         self.segmenter, self.segmenter_error = _try(lambda: Segmenter(artefact(self.ckpt_dir, "facade")))
         self._fashion_insights, self.fashion_insights_error = _try(lambda: FashionInsights(self.ckpt_dir))
         self._facade_insights, self.facade_insights_error = _try(lambda: FacadeInsights(self.ckpt_dir))
-        self._out_dir = Path(tempfile.mkdtemp(prefix="fashseg-"))
-        self._keep, self._files, self._lock = keep_files, [], threading.Lock()
+        self._downloads = Shelf("fashseg-downloads-", keep_files)
 
     # ------------------------------------------------------------------ status
     def problems(self) -> list[str]:
@@ -148,7 +145,7 @@ class Service:
         seg = self._need(self.segmenter, self.segmenter_error)
         opacity = checked_opacity(opacity)
         s = seg.segment(image)
-        path = self._save(s.label_png(), "labels", "png", name=f"{_stem(image)}-labels.png")
+        path = self._downloads.put(s.label_png(), "labels", "png", name=f"{_stem(image)}-labels.png")
         labels = s.labels
         shown = _preview(s.image)
         if shown.size != s.image.size:
@@ -171,40 +168,6 @@ class Service:
         shown = _preview(to_rgb(load_image(image)))
         pick = None if highlight in (None, "all") else seg.classes.index(highlight)
         return overlay(shown, labels, opacity, pick, colors=seg.colors)
-
-    def to_file(self, im: Image.Image | None, prefix: str = "image") -> str | None:
-        """Save an output picture under a name of its own and return the path.
-
-        Gradio writes returned PIL images to a cache path named by their content,
-        non-atomically; two requests with the same answer then race, and a download
-        can be cut short. A file path is copied into the cache atomically instead.
-        """
-        if im is None:
-            return None
-        fmt = "jpeg" if max(im.size) > 400 else "png"
-        return self._save(im, prefix, fmt)
-
-    def _save(self, im: Image.Image, prefix: str, fmt: str, name: str | None = None) -> str:
-        """A new file; ``name`` (for downloads) goes in a folder of its own so that it can stay readable."""
-        key = uuid.uuid4().hex[:12]
-        if name:
-            (self._out_dir / key).mkdir()
-            path = self._out_dir / key / name
-        else:
-            path = self._out_dir / f"{prefix}-{key}.{'jpg' if fmt == 'jpeg' else fmt}"
-        tmp = path.with_suffix(".tmp")
-        im.save(
-            tmp, format=fmt, **({"quality": 90} if fmt == "jpeg" else {"compress_level": 1})
-        )  # zlib level 6 was 1/4 of /classify's server time
-        tmp.replace(path)
-        with self._lock:  # keep the temp folder bounded
-            self._files.append(path)
-            while len(self._files) > self._keep:
-                old = self._files.pop(0)
-                old.unlink(missing_ok=True)
-                if old.parent != self._out_dir:
-                    old.parent.rmdir()
-        return str(path)
 
     # ------------------------------------------------------------------ insights
     def architecture(self, kind: str) -> str:

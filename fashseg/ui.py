@@ -14,8 +14,10 @@ import traceback
 import gradio as gr
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from PIL import Image
 
 from .checkpoint import CheckpointError
+from .files import Shelf
 from .preprocess import InputError
 from .service import Unavailable
 
@@ -268,3 +270,18 @@ class BodyLimit:
 
 class _TooLarge(Exception):
     pass
+
+
+_SHOWN = Shelf("fashseg-shown-")
+
+
+def to_file(im: Image.Image | None, prefix: str = "image") -> str | None:
+    """Hand an output picture to Gradio as a file of its own.
+
+    Gradio writes returned PIL images to a cache path named by their content,
+    non-atomically; two requests with the same answer then race, and a download
+    can be cut short. A file path is copied into the cache atomically instead.
+    """
+    if im is None:
+        return None
+    return _SHOWN.put(im, prefix, "jpeg" if max(im.size) > 400 else "png")

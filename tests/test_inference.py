@@ -140,3 +140,21 @@ def test_a_checkpoint_that_does_not_describe_itself_is_refused(tiny_checkpoints,
 
     with pytest.raises(CheckpointError, match=r"does not describe itself \(no colors\)"):
         Segmenter(_rewritten(tiny_checkpoints / "facade.pt", tmp_path / "facade.pt", colors=None))
+
+
+def test_output_files_stay_bounded_and_downloads_keep_their_name():
+    from pathlib import Path
+
+    from fashseg.files import Shelf
+
+    shelf = Shelf(keep=3)
+    im = Image.new("RGB", (8, 8))
+    paths = [shelf.put(im, "overlay", "png") for _ in range(3)]
+    named = shelf.put(im, "labels", "png", name="photo-labels.png")
+    assert Path(named).name == "photo-labels.png" and Path(named).parent.parent == shelf.dir
+    assert [Path(p).exists() for p in (*paths, named)] == [False, True, True, True]  # the oldest went
+    shelf.put(im, "overlay", "jpeg")
+    shelf.put(im, "overlay", "jpeg")
+    shelf.put(im, "overlay", "jpeg")
+    assert not Path(named).parent.exists()  # a download's own folder goes with it
+    assert not list(shelf.dir.rglob("*.tmp")) and len(list(shelf.dir.iterdir())) == 3
