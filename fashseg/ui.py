@@ -86,6 +86,8 @@ def raw_upload(payload):
     """
     if payload is None:
         return None
+    if isinstance(payload, bytes | bytearray):  # the sketchpad's per-stroke composite arrives as bytes (accept_blobs)
+        return bytes(payload)
     path, url = getattr(payload, "path", None), getattr(payload, "url", None)
     if path:
         return str(path)

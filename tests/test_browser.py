@@ -93,6 +93,33 @@ def wait_for_label(pg, text, timeout=30_000):
     )
 
 
+def test_one_stroke_is_answered(site):
+    """A garment drawn in one stroke: its composite arrives as blob bytes, which used to be read as an empty canvas."""
+    pg = open_page(site)
+    box = pg.locator("#canvas canvas").first.bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    r = 0.35 * min(box["width"], box["height"])
+    outline = [
+        (-0.6, -0.8),
+        (0, -0.6),
+        (0.6, -0.8),
+        (0.9, -0.3),
+        (0.5, -0.1),
+        (0.5, 0.9),
+        (-0.5, 0.9),
+        (-0.5, -0.1),
+        (-0.9, -0.3),
+        (-0.6, -0.8),
+    ]
+    pg.mouse.move(cx + outline[0][0] * r, cy + outline[0][1] * r)
+    pg.mouse.down()
+    for x, y in outline[1:]:
+        pg.mouse.move(cx + x * r, cy + y * r, steps=8)
+    pg.mouse.up()
+    wait_for_label(pg, "T-shirt/top")
+    assert not error_toasts(pg)
+
+
 def test_a_fresh_canvas_draws_at_once_and_again_after_clear(site):
     pg = open_page(site)
     draw_trousers(pg)  # no tool picked first: the brush is ready
