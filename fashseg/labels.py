@@ -34,9 +34,3 @@ FACADE_COLORS = (
 FACADE_MEAN = (0.485, 0.456, 0.406)
 FACADE_STD = (0.229, 0.224, 0.225)
 FACADE_SIZE = 256  # training images are 256x256 crops of facades
-
-
-def facade_palette() -> list[int]:
-    """A 768-entry PIL palette with the facade colours first."""
-    flat = [c for rgb in FACADE_COLORS for c in rgb]
-    return flat + [0] * (768 - len(flat))

@@ -17,7 +17,7 @@ import torch
 from PIL import Image
 
 from fashseg.data import DataMissingError, resolve_facade_dir, resolve_fashion_root
-from fashseg.labels import facade_palette
+from fashseg.labels import FACADE_COLORS
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"  # the app's example files, wherever FASHSEG_TEST_CHECKPOINTS points
@@ -97,7 +97,7 @@ def make_fake_facade(root: Path, n_train: int = 12, n_test: int = 4, size: int =
             img = colours[lab] + rng.integers(0, 20, (size, size, 3)).astype(np.uint8)
             Image.fromarray(img).save(d / f"eecs442_{i:04d}.jpg", quality=95)
             p = Image.fromarray(lab, "P")
-            p.putpalette(facade_palette())
+            p.putpalette([v for rgb in FACADE_COLORS for v in rgb])
             p.save(d / f"eecs442_{i:04d}.png")
     return root
 
