@@ -17,7 +17,7 @@ import gradio as gr  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
 from fashseg import plots
-from fashseg.preprocess import InputError
+from fashseg.canvas import drawing_canvas, drawn_picture
 from fashseg.service import Service
 from fashseg.ui import (
     CSS,
@@ -25,10 +25,9 @@ from fashseg.ui import (
     POLISH_JS,
     THEME,
     BodyLimit,
-    SafeImage,
-    SafeSketchpad,
     limit_malloc_arenas,
     plain_refusals,
+    raw_upload,
     to_file,
     user_errors,
 )
@@ -57,44 +56,33 @@ def clothing_tab(svc: Service) -> None:
         """One classification as the five outputs: probabilities, the two pictures, the note, the verdict."""
         return r.probs, to_file(r.seen, "seen"), to_file(r.heat, "heat"), r.note, r.verdict
 
+    def cleared():
+        return None, None, None, "", None
+
     @user_errors
-    def classify(image):
+    def classify(upload):
+        image = raw_upload(upload)
         if image is None:
             return None, None, None, NO_IMAGE, None
         return shown(svc.classify(image))
 
     @user_errors
-    def classify_drawing(editor):
-        return shown(svc.classify_canvas(editor))
+    def classify_drawing(upload):
+        return shown(svc.classify_drawing(raw_upload(upload)))
 
     @user_errors
-    def classify_drawing_live(editor):
-        """Runs after every stroke; an empty canvas (just cleared) quietly clears the results."""
-        try:
-            return shown(svc.classify_canvas(editor))
-        except InputError:
-            return cleared()
-
-    def cleared():
-        return None, None, None, "", None
+    def classify_canvas(value):
+        """Runs after every stroke, Undo and Clear; an empty canvas quietly clears the results."""
+        drawing = drawn_picture(value)
+        return cleared() if drawing is None else shown(svc.classify_drawing(drawing))
 
     unavailable(svc.classifier_error)
     with gr.Row(equal_height=False):
         with gr.Column(min_width=300):
             with gr.Tab("Draw"):
-                canvas = SafeSketchpad(
-                    label="Draw a garment",
-                    type="filepath",
-                    canvas_size=(400, 400),
-                    fixed_canvas=True,
-                    layers=False,
-                    transforms=(),
-                    brush=gr.Brush(default_size=12, colors=["#000000"], color_mode="fixed"),
-                    elem_id="canvas",
-                )
-                draw_btn = gr.Button("Classify drawing", variant="primary")
+                canvas = drawing_canvas("canvas")
             with gr.Tab("Upload"):
-                photo = SafeImage(
+                photo = gr.Image(
                     label="Photo of a garment, shoe or bag",
                     type="filepath",
                     sources=["upload", "clipboard"],
@@ -108,6 +96,7 @@ def clothing_tab(svc: Service) -> None:
                     label="Fashion-MNIST test images and drawings (click one to classify it)",
                     examples_per_page=12,
                 )
+            drawing_file = gr.Image(type="filepath", visible=False, label="Drawing")  # the API's way to send a drawing
         with gr.Column(min_width=300):
             probs = gr.Label(num_top_classes=10, label="Class probabilities", elem_id="probs")
             note = gr.Markdown(elem_id="note")
@@ -116,18 +105,18 @@ def clothing_tab(svc: Service) -> None:
                 seen = gr.Image(label="Network input (28x28)", height=220, min_width=140, buttons=[], elem_id="seen")
                 heat = gr.Image(label="Grad-CAM: red drove the answer", height=220, min_width=140, buttons=[], elem_id="heat")
     outs = [probs, seen, heat, note, verdict]
-    # one answer per action: an upload (not the clear that precedes a replacement) runs the network once
-    photo.upload(classify, photo, outs, api_name="classify")
+    # preprocess=False: handlers get the upload as sent (raw_upload), not re-saved by Gradio.
+    # One answer per action: an upload (not the clear that precedes a replacement) runs the network once.
+    photo.upload(classify, photo, outs, api_name="classify", preprocess=False)
     photo.clear(cleared, None, outs, api_visibility="private")
-    examples.load_input_event.then(classify, photo, outs, api_name="classify_example", api_visibility="private")
-    # one queue for both canvas events, so a stroke's late answer never overwrites the button's
-    draw_btn.click(classify_drawing, canvas, outs, api_name="classify_drawing", concurrency_id="canvas", concurrency_limit=1)
+    examples.load_input_event.then(classify, photo, outs, api_name="classify_example", api_visibility="private", preprocess=False)
+    drawing_file.upload(classify_drawing, drawing_file, outs, api_name="classify_drawing", preprocess=False)
     canvas.change(
-        classify_drawing_live,
+        classify_canvas,
         canvas,
         outs,
         api_visibility="private",
-        trigger_mode="always_last",
+        trigger_mode="always_last",  # strokes drawn while the network works: only the latest is answered
         show_progress="hidden",
         concurrency_id="canvas",
         concurrency_limit=1,
@@ -136,7 +125,8 @@ def clothing_tab(svc: Service) -> None:
 
 def buildings_tab(svc: Service) -> None:
     @user_errors
-    def segment(image, opacity, progress=gr.Progress()):
+    def segment(upload, opacity, progress=gr.Progress()):
+        image = raw_upload(upload)
         if image is None:
             return None, NO_IMAGE, None, None, None
         progress(0.1, desc="Segmenting")
@@ -144,18 +134,18 @@ def buildings_tab(svc: Service) -> None:
         return to_file(r.overlay, "overlay"), r.legend, r.shares, r.png_path, r.labels
 
     @user_errors
-    def segment_example(image):
+    def segment_example(upload):
         """An example photo: segmented at the default opacity with every class shown, and the controls set to match."""
-        return *segment(image, 0.5), 0.5, "all"
+        return *segment(upload, 0.5), 0.5, "all"
 
     @user_errors
-    def reblend(image, labels, opacity, highlight):
-        return to_file(svc.reblend(image, labels, opacity, highlight), "overlay")
+    def reblend(upload, labels, opacity, highlight):
+        return to_file(svc.reblend(raw_upload(upload), labels, opacity, highlight), "overlay")
 
     unavailable(svc.segmenter_error)
     with gr.Row(equal_height=False):
         with gr.Column(min_width=300):
-            building = SafeImage(
+            building = gr.Image(
                 label="Photo of a building facade (any size)",
                 type="filepath",
                 sources=["upload", "clipboard"],
@@ -180,10 +170,10 @@ def buildings_tab(svc: Service) -> None:
             label_png = gr.File(label="Label map (palette PNG, original size)", elem_id="labels-file", height=90)
     seg_labels = gr.State()
     seg_outs = [seg_img, legend, shares, label_png, seg_labels]
-    examples.load_input_event.then(segment_example, building, [*seg_outs, opacity, highlight], api_visibility="private")
-
-    seg_btn.click(segment, [building, opacity], seg_outs, api_name="segment")
-    building.upload(segment, [building, opacity], seg_outs, api_visibility="private")
+    # preprocess=False throughout: handlers get the upload as sent (raw_upload), not re-saved by Gradio
+    examples.load_input_event.then(segment_example, building, [*seg_outs, opacity, highlight], api_visibility="private", preprocess=False)
+    seg_btn.click(segment, [building, opacity], seg_outs, api_name="segment", preprocess=False)
+    building.upload(segment, [building, opacity], seg_outs, api_visibility="private", preprocess=False)
     # typing a value, arrow keys and dragging all redraw; only the latest value is drawn
     for control in (opacity, highlight):
         control.change(
@@ -193,6 +183,7 @@ def buildings_tab(svc: Service) -> None:
             api_visibility="private",
             trigger_mode="always_last",
             show_progress="hidden",
+            preprocess=False,
         )
 
 

@@ -133,12 +133,11 @@ class Service:
         note = f"{head} {describe_preprocessing(r.input)}"
         return ClassifyResult(r.probs, enlarge(r.input.pixels), heatmap_overlay(r.input.pixels, r.heatmap), note, verdict)
 
-    def classify_canvas(self, editor_value) -> ClassifyResult:
-        """A Sketchpad/ImageEditor value: classify its composite as a drawing."""
-        composite = editor_value.get("composite") if isinstance(editor_value, dict) else editor_value
-        if composite is None:
-            raise InputError("The canvas is empty. Draw a piece of clothing first.")
-        return self.classify(composite, drawing=True)
+    def classify_drawing(self, picture) -> ClassifyResult:
+        """A drawing (the canvas's PNG, or a file sent as a drawing): always read by the drawing path."""
+        if picture is None:
+            raise InputError("No drawing given: draw on the canvas, or send the drawing as a picture file.")
+        return self.classify(picture, drawing=True)
 
     # ------------------------------------------------------------------ facades
     def segment(self, image, opacity: float = 0.5) -> SegmentResult:

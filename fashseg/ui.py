@@ -37,27 +37,19 @@ THEME = gr.themes.Soft(primary_hue=_INDIGO).set(
     block_title_text_color="*primary_600",
 )
 
-# The canvas is for drawing one garment: no pan or zoom controls crowding it.
 CSS = """
-#canvas button[aria-label="Pan"], #canvas button[aria-label="Zoom in"], #canvas button[aria-label="Zoom out"] { display: none; }
 #note p { margin: 0; }
 .caption-label { white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 @media (max-width: 500px) { .caption-label { font-size: 11px; padding: 2px 4px; } }
 .dark { --color-accent: var(--primary-300); }  /* the selected tab's text, readable on the dark background */
 """
 
-# Run once in the browser, then after every change of the page:
-# - the sketchpad opens with no tool picked (a drag then selects the hint text) and Clear
-#   deselects the brush again: pick the brush whenever no tool is picked, so the canvas is
-#   always ready to draw (a tool the user picked, the eraser, is left alone);
-# - Gradio's markup misses names that screen readers need: matplotlib images are
-#   "undefined plot", example thumbnails are unnamed buttons, empty placeholders carry
-#   an aria-label without a role. Fill them in.
+# Run once in the browser, then after every change of the page: Gradio's markup misses
+# names that screen readers need (matplotlib images are "undefined plot", example
+# thumbnails are unnamed buttons, empty placeholders carry an aria-label without a role).
 POLISH_JS = """
 () => {
   const polish = () => {
-    const canvas = document.querySelector('#canvas');
-    if (canvas && !canvas.querySelector('button.highlight')) canvas.querySelector('button[aria-label="Brush"]')?.click();
     document.querySelectorAll('[data-testid="matplotlib"] img').forEach(img => {
       if (!img.alt || img.alt.startsWith('undefined')) {
         const label = img.closest('.block')?.querySelector('[data-testid="block-label"]')?.textContent;
@@ -80,47 +72,19 @@ POLISH_JS = """
 def raw_upload(payload):
     """The uploaded file's path (or its ``data:`` URL) exactly as sent, for ``load_image`` to check.
 
-    Gradio would otherwise open, convert to RGB and re-save every upload before the
-    app sees it: transparency turns black, and bombs and 2,000-frame GIFs are
-    decoded before any size check.
+    Events take uploads with ``preprocess=False``: Gradio would otherwise open,
+    convert to RGB and re-save every upload before the app sees it (transparency
+    turns black; bombs and 2,000-frame GIFs are decoded before any size check).
+    Gradio has still checked that the file is one it received, not a server path.
     """
-    if payload is None:
+    if not isinstance(payload, dict):
         return None
-    if isinstance(payload, bytes | bytearray):  # the sketchpad's per-stroke composite arrives as bytes (accept_blobs)
-        return bytes(payload)
-    path, url = getattr(payload, "path", None), getattr(payload, "url", None)
+    path, url = payload.get("path"), payload.get("url")
     if path:
         return str(path)
     if isinstance(url, str) and url.startswith("data:"):
         return url
     return None
-
-
-class SafeImage(gr.Image):
-    """gr.Image(type="filepath") that passes uploads on untouched (``raw_upload``)."""
-
-    is_template = True  # render with gr.Image's frontend
-
-    def preprocess(self, payload):
-        return raw_upload(payload)
-
-
-class SafeSketchpad(gr.Sketchpad):
-    """gr.Sketchpad whose value is only the composite, untouched: background and layers are never decoded."""
-
-    is_template = True
-
-    def get_block_name(self) -> str:
-        return "imageeditor"  # gr.Sketchpad is itself a template of the image editor's frontend
-
-    def preprocess(self, payload):
-        if payload is None:
-            return None
-        composite = payload.composite
-        if payload.id is not None:
-            cached = self.blob_storage.pop(payload.id, None)
-            composite = cached.composite if cached else None
-        return {"composite": raw_upload(composite)}
 
 
 def user_errors(fn):
@@ -145,7 +109,6 @@ def user_errors(fn):
 
 # The framework's own refusals, in the app's words: one sentence naming the problem and the fix.
 NOT_A_PICTURE = "The request does not hold a picture upload. Upload the picture as a PNG, JPEG, WebP, BMP or GIF file."
-NOT_A_DRAWING = "The request does not hold a drawing. Draw on the canvas, or upload the drawing as a picture file."
 NO_REMOTE_URLS = "Pictures are not fetched from web addresses. Download the picture and upload the file instead."
 BAD_NUMBER = "The {label} must be a number from {lo:g} to {hi:g}."
 WRONG_COUNT = "The request sends {got} input values where this endpoint takes {need}; see the API page for their order."
@@ -165,11 +128,7 @@ def _refusal(component, value) -> str | None:
         if ok and component.minimum <= value <= component.maximum:
             return None
         return BAD_NUMBER.format(label=str(component.label).lower(), lo=component.minimum, hi=component.maximum)
-    files = [value]
-    if isinstance(component, gr.ImageEditor) and isinstance(value, dict):
-        layers = value.get("layers")
-        files = [value.get("background"), value.get("composite"), *(layers if isinstance(layers, list) else [])]
-    return NO_REMOTE_URLS if any(map(_remote, files)) else None
+    return NO_REMOTE_URLS if _remote(value) else None
 
 
 def plain_refusals(demo: gr.Blocks) -> gr.Blocks:
@@ -193,14 +152,7 @@ def plain_refusals(demo: gr.Blocks) -> gr.Blocks:
             return await original(block_fn, inputs, state, explicit_call)
         except Exception as e:
             log.warning("refused a request the framework could not read (%s in %s)", type(e).__name__, block_fn.name)
-            kinds = {type(c) for c in components}
-            message = (
-                NOT_A_DRAWING
-                if any(issubclass(k, gr.ImageEditor) for k in kinds)
-                else NOT_A_PICTURE
-                if any(issubclass(k, gr.Image) for k in kinds)
-                else UNREADABLE
-            )
+            message = NOT_A_PICTURE if any(isinstance(c, gr.Image) for c in components) else UNREADABLE
             raise gr.Error(message, title="Cannot do that", print_exception=False) from None
 
     demo.preprocess_data = preprocess_data

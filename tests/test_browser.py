@@ -94,7 +94,7 @@ def wait_for_label(pg, text, timeout=30_000):
 
 
 def test_one_stroke_is_answered(site):
-    """A garment drawn in one stroke: its composite arrives as blob bytes, which used to be read as an empty canvas."""
+    """A garment drawn in one stroke is answered (Gradio's sketchpad once sent it in a form that read as an empty canvas)."""
     pg = open_page(site)
     box = pg.locator("#canvas canvas").first.bounding_box()
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -120,19 +120,58 @@ def test_one_stroke_is_answered(site):
     assert not error_toasts(pg)
 
 
-def test_a_fresh_canvas_draws_at_once_and_again_after_clear(site):
+def no_label(pg):
+    pg.wait_for_function("() => !document.querySelector('[data-testid=\"label-output-value\"]')", timeout=30_000)
+
+
+def test_a_fresh_canvas_draws_at_once_and_again_after_clear_and_undo(site):
     pg = open_page(site)
-    draw_trousers(pg)  # no tool picked first: the brush is ready
+    draw_trousers(pg)  # no tool picked first: the pen is ready
     wait_for_label(pg, "Trouser")
     pg.screenshot(path=SHOTS / "clothing-drawn-desktop-light.png", full_page=True)
     pg.get_by_role("button", name="Clear canvas").click()
-    pg.wait_for_function("() => !document.querySelector('[data-testid=\"label-output-value\"]')", timeout=30_000)
-    draw_trousers(pg)  # Clear must not leave the canvas without a brush
+    no_label(pg)
+    pg.get_by_role("button", name="Undo", exact=True).click()  # Clear can be undone: the trousers are back
     wait_for_label(pg, "Trouser")
-    pg.get_by_role("button", name="Classify drawing").click()
+    pg.get_by_role("button", name="Clear canvas").click()
+    no_label(pg)
+    draw_trousers(pg)  # Clear leaves the pen ready
+    wait_for_label(pg, "Trouser")
+    pg.get_by_role("button", name="Eraser").click()
+    box = pg.locator("#canvas canvas").bounding_box()
+    pg.mouse.move(box["x"] + 5, box["y"] + 5)
+    pg.mouse.down()
+    pg.mouse.move(box["x"] + 60, box["y"] + 5, steps=3)
+    pg.mouse.up()  # erasing blank paper changes nothing
     wait_for_label(pg, "Trouser")
     assert error_toasts(pg) == []
     pg.close()
+
+
+def test_a_finger_draws_on_a_phone_without_scrolling_the_page(site):
+    _, browser = site
+    ctx = browser.new_context(viewport={"width": PHONE[0], "height": PHONE[1]}, has_touch=True, is_mobile=True, device_scale_factor=2)
+    pg = ctx.new_page()
+    pg.goto(site[0].url)
+    box = pg.locator("#canvas canvas").bounding_box(timeout=30_000)
+    cdp = ctx.new_cdp_session(pg)
+    cx, cy, r = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, 0.35 * box["width"]
+
+    def swipe(x0, y0, x1, y1):
+        points = [(cx + (x0 + (x1 - x0) * t / 6) * r, cy + (y0 + (y1 - y0) * t / 6) * r) for t in range(7)]
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": points[0][0], "y": points[0][1]}]})
+        for x, y in points[1:]:
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+    swipe(-0.45, -0.9, 0.45, -0.9)
+    for i in range(8):  # vertical swipes: on a page that scrolled with them, the drawing would be lost
+        t = i / 7
+        swipe(-0.45 + 0.33 * t, -0.9, -0.55 + 0.35 * t, 0.95)
+        swipe(0.45 - 0.33 * t, -0.9, 0.55 - 0.35 * t, 0.95)
+    wait_for_label(pg, "Trouser")
+    assert pg.evaluate("scrollY") == 0
+    ctx.close()
 
 
 def test_each_upload_runs_once_and_a_replacement_shows_no_error(site):

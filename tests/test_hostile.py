@@ -75,7 +75,7 @@ def test_bad_file_is_refused_in_one_sentence(svc, tmp_path, name, route):
     path = tmp_path / "upload.bin"
     path.write_bytes(data)
     with pytest.raises(InputError) as e:
-        svc.classify(str(path)) if route == "upload" else svc.classify_canvas({"composite": str(path)})
+        svc.classify(str(path)) if route == "upload" else svc.classify_drawing(str(path))
     text = str(e.value)
     assert text.endswith(message) and str(tmp_path) not in text and not re.search(r"0x[0-9a-f]{6,}", text) and "\n" not in text
     assert svc.classify(trousers()).verdict["top"] == "Trouser"  # still serving

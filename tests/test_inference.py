@@ -73,10 +73,10 @@ def test_insights_read_the_artefacts(tiny_checkpoints):
 def test_service_runs_end_to_end(tiny_checkpoints):
     svc = Service(tiny_checkpoints)
     assert svc.problems() == []
-    r = svc.classify_canvas({"composite": np.asarray(draw("Bag", filled=False).convert("RGBA")), "layers": [], "background": None})
+    r = svc.classify_drawing(np.asarray(draw("Bag", filled=False).convert("RGBA")))
     assert r.seen.size == (280, 280) and len(r.probs) == 10 and "Preprocessing" in r.note
-    with pytest.raises(InputError, match="empty|blank"):
-        svc.classify_canvas({"composite": None})
+    with pytest.raises(InputError, match="No drawing given"):
+        svc.classify_drawing(None)
     s = svc.segment(noise_photo(3200, 1600), 0.4)
     assert s.overlay.size == (1600, 800)  # shown at preview size ...
     assert Image.open(s.png_path).size == (3200, 1600)  # ... downloaded at full size

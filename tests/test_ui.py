@@ -1,23 +1,40 @@
-"""The Gradio glue in fashseg/ui.py, without a browser."""
+"""The Gradio glue (fashseg/ui.py, fashseg/canvas.py), without a browser."""
 
+import base64
 import io
 
+import pytest
 from conftest import CHECKPOINTS
-from gradio.components.image_editor import EditorData
-from PIL import Image
 
+from fashseg.canvas import NOT_A_DRAWING, drawn_picture
+from fashseg.preprocess import InputError
 from fashseg.service import Service
-from fashseg.ui import SafeSketchpad
+from fashseg.ui import raw_upload
 from tools.sketches import draw
 
 
-def test_a_stroke_sent_as_blobs_reaches_the_classifier():
-    """After each stroke the editor uploads its composite as bytes (accept_blobs) and sends only an id."""
-    pad = SafeSketchpad(type="filepath")
+def test_the_canvas_value_reaches_the_classifier_as_a_drawing():
+    """The canvas sends its PNG as a data: URL; it is classified on the drawing path."""
     buf = io.BytesIO()
-    draw("Trouser", filled=False, size=400).convert("RGBA").save(buf, "PNG")
-    pad.blob_storage["stroke-1"] = type("Blobs", (), {"background": None, "layers": [], "composite": buf.getvalue()})()
-    value = pad.preprocess(EditorData(id="stroke-1"))
-    assert value["composite"] == buf.getvalue() and "stroke-1" not in pad.blob_storage
-    assert Service(CHECKPOINTS).classify_canvas(value).probs  # an answer, not "The canvas is empty"
-    assert isinstance(Image.open(io.BytesIO(value["composite"])), Image.Image)
+    draw("Trouser", filled=False, size=400).convert("RGB").save(buf, "PNG")
+    value = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    assert drawn_picture(value) == value
+    r = Service(CHECKPOINTS).classify_drawing(drawn_picture(value))
+    assert r.verdict["top"] == "Trouser" and "read it as a drawing" in r.note
+
+
+@pytest.mark.parametrize("value", ["/etc/passwd", "data:text/plain;base64,aGk=", 5, {"path": "/etc/passwd"}, b"\x89PNG"])
+def test_the_canvas_value_is_never_a_path_or_anything_but_png(value):
+    with pytest.raises(InputError, match=NOT_A_DRAWING):
+        drawn_picture(value)
+
+
+def test_an_empty_canvas_is_no_picture():
+    assert drawn_picture(None) is None and drawn_picture("") is None
+
+
+def test_raw_upload_reads_only_the_path_or_a_data_url():
+    assert raw_upload({"path": "/tmp/gradio/abc/x.png", "url": "http://x/file=x.png"}) == "/tmp/gradio/abc/x.png"
+    assert raw_upload({"path": None, "url": "data:image/png;base64,AAAA"}) == "data:image/png;base64,AAAA"
+    assert raw_upload({"path": None, "url": "https://example.com/x.png"}) is None
+    assert raw_upload(None) is None and raw_upload("x.png") is None

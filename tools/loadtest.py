@@ -1,8 +1,8 @@
 """Load test: ``python -m tools.loadtest --clients 8 --seconds 60``.
 
 Starts the app on a free loopback port (or targets ``--url``, which must be a
-loopback address). First each hostile request alone (a sketchpad whose layers
-are 169-megapixel bombs, a 2,000-frame GIF, a data: URL bomb, a 200 MB body),
+loopback address). First each hostile request alone (a 169-megapixel bomb sent
+as a drawing, a 2,000-frame GIF, a data: URL bomb, a 200 MB body),
 measuring its server time and the app's peak memory over idle; then N
 concurrent clients for T seconds mixing normal and hostile traffic on all three
 endpoints. Prints requests served, throughput, latency percentiles, errors by
@@ -85,17 +85,16 @@ def _make_inputs(folder: Path) -> list[tuple[str, object, str | None]]:
     (folder / "many.gif").write_bytes(_many_frame_gif())
     bomb_url = "data:image/png;base64," + base64.b64encode((folder / "bomb.png").read_bytes()).decode()
     f = lambda n: handle_file(str(folder / n))  # noqa: E731
-    layers_bomb = {"background": f("bomb.png"), "layers": [f("bomb.png")] * 8, "composite": f("trousers.png")}
     api = lambda name, *args: lambda client, url: client.predict(*args, api_name=name)  # noqa: E731
     return [
         ("classify", api("/classify", f("trousers.png")), None),
         ("classify_blank", api("/classify", f("blank.png")), "blank"),
         ("classify_text", api("/classify", f("notes.txt")), "not an image"),
-        ("classify_drawing", api("/classify_drawing", {"background": None, "layers": [], "composite": f("trousers.png")}), None),
+        ("classify_drawing", api("/classify_drawing", f("trousers.png")), None),
         ("segment", api("/segment", f("facade.jpg"), 0.5), None),
         ("segment_text", api("/segment", f("notes.txt"), 0.5), "not an image"),
         # hostile
-        ("layers_bomb", api("/classify_drawing", layers_bomb), None),
+        ("drawing_bomb", api("/classify_drawing", f("bomb.png")), "megapixels"),
         ("gif_2000_frames", api("/classify", f("many.gif")), "blank"),
         ("bomb_upload", api("/segment", f("bomb.png"), 0.5), "megapixels"),
         (
