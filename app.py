@@ -16,9 +16,9 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phoning home un
 import gradio as gr  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
-from fashseg import plots
 from fashseg.canvas import drawing_canvas, drawn_picture
-from fashseg.service import Service
+from fashseg.checkpoint import CHECKPOINT_DIR
+from fashseg.service import Service, Unavailable
 from fashseg.ui import (
     CSS,
     EXCEPTION_HANDLERS,
@@ -26,6 +26,7 @@ from fashseg.ui import (
     THEME,
     BodyLimit,
     limit_malloc_arenas,
+    picture_upload,
     plain_refusals,
     raw_upload,
     to_file,
@@ -34,7 +35,7 @@ from fashseg.ui import (
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE / "examples"
-CHECKPOINTS = Path(os.environ.get("FASHSEG_CHECKPOINTS", HERE / "checkpoints"))
+CHECKPOINTS = Path(os.environ.get("FASHSEG_CHECKPOINTS", CHECKPOINT_DIR))
 NO_IMAGE = "No image given: upload a picture (PNG, JPEG, WebP...) or pick an example."
 
 
@@ -82,13 +83,7 @@ def clothing_tab(svc: Service) -> None:
             with gr.Tab("Draw"):
                 canvas = drawing_canvas("canvas")
             with gr.Tab("Upload"):
-                photo = gr.Image(
-                    label="Photo of a garment, shoe or bag",
-                    type="filepath",
-                    sources=["upload", "clipboard"],
-                    height=320,
-                    elem_id="photo",
-                )
+                photo = picture_upload("Photo of a garment, shoe or bag", 320, "photo")
                 # in the Upload tab, so that on a phone the answer sits right under the canvas
                 examples = gr.Examples(
                     sorted(str(p) for p in (EXAMPLES / "fashion").glob("*.png")),
@@ -145,13 +140,7 @@ def buildings_tab(svc: Service) -> None:
     unavailable(svc.segmenter_error)
     with gr.Row(equal_height=False):
         with gr.Column(min_width=300):
-            building = gr.Image(
-                label="Photo of a building facade (any size)",
-                type="filepath",
-                sources=["upload", "clipboard"],
-                height=360,
-                elem_id="building",
-            )
+            building = picture_upload("Photo of a building facade (any size)", 360, "building")
             seg_btn = gr.Button("Segment", variant="primary")
             examples = gr.Examples(
                 sorted(str(p) for p in (EXAMPLES / "facade").glob("*.jpg")),
@@ -187,77 +176,61 @@ def buildings_tab(svc: Service) -> None:
         )
 
 
-def insights_tab(svc: Service, demo: gr.Blocks) -> None:
+def loaded(load):
+    """What ``load`` returns, or None after saying in the page why that part is unavailable."""
+    try:
+        return load()
+    except Unavailable as e:
+        unavailable(str(e))
+
+
+def classifier_insights(svc: Service, demo: gr.Blocks) -> None:
+    if (ins := loaded(svc.fashion_insights)) is None:
+        return
+
     @user_errors
     def confused(true, pred):
-        ins = svc.fashion_insights()
         return ins.confused(true, pred), ins.confusion_caption(true, pred)
 
-    with gr.Tab("Classifier"):
-        try:
-            ins = svc.fashion_insights()
-        except Exception as e:
-            unavailable(str(e))
-        else:
-            gr.Markdown(ins.summary_markdown())
-            side_by_side(
-                (
-                    plots.per_class_bars(ins.metrics["per_class_accuracy"], "Per-class test accuracy"),
-                    "Per-class test accuracy, hardest first",
-                ),
-                (plots.confusion_heatmap(ins.metrics["confusion_matrix"], ins.classes), "Confusion matrix of the test set"),
-            )
-            with gr.Accordion("Per-class test accuracy as a table", open=False):
-                gr.Markdown(ins.table_markdown())
-            gr.Markdown(ins.robustness_markdown())
-            gr.Gallery(
-                ins.gallery(), label="2 correct (✓) and 2 wrong (✗ true → predicted) test images per class", columns=5, height="auto"
-            )
-            gr.Markdown("## Which images get confused?")
-            with gr.Row():
-                true_cls = gr.Dropdown(list(ins.classes), value="Shirt", label="True class")
-                pred_cls = gr.Dropdown(list(ins.classes), value="T-shirt/top", label="Predicted as")
-            confused_md = gr.Markdown()
-            confused_gallery = gr.Gallery(label="Confused test images", columns=6, height="auto")
-            for dd in (true_cls, pred_cls):
-                dd.change(confused, [true_cls, pred_cls], [confused_gallery, confused_md], api_visibility="private")
-            demo.load(confused, [true_cls, pred_cls], [confused_gallery, confused_md], api_visibility="private")
-            if svc.classifier_error is None:
-                gr.Plot(plots.filter_grid(svc.first_layer_filters()), label="First-layer convolution filters", show_label=False)
-            gr.Plot(ins.training_curves(), label="Classifier training curves", show_label=False)
-            gr.Markdown(
-                "Training loss sits far above validation loss by design: it is measured on augmented batches with label "
-                "smoothing and includes the outlier-exposure term (non-clothing pictures pushed towards a uniform answer); "
-                "validation loss is plain cross-entropy on clean images."
-            )
-            if svc.classifier_error is None:
-                with gr.Accordion("Network architecture", open=False):
-                    gr.Markdown(svc.architecture("fashion"))
-    with gr.Tab("Segmenter"):
-        try:
-            fins = svc.facade_insights()
-        except Exception as e:
-            unavailable(str(e))
-        else:
-            gr.Markdown(fins.summary_markdown())
-            side_by_side(
-                (
-                    plots.grouped_class_bars(
-                        {"AP": fins.metrics["per_class_ap"], "IoU": fins.metrics["per_class_iou"]}, "Per-class AP and IoU on test_dev"
-                    ),
-                    "Per-class AP and IoU on test_dev",
-                ),
-                (fins.training_curves(), "Segmenter training curves"),
-            )
-            ex = fins.examples
-            gr.Plot(
-                plots.facade_examples(ex["image"], ex["truth"], ex["pred"], ex["name"]),
-                label="test_dev photos with ground truth and prediction",
-                show_label=False,
-            )
-            if svc.segmenter_error is None:
-                with gr.Accordion("Network architecture", open=False):
-                    gr.Markdown(svc.architecture("facade"))
+    gr.Markdown(ins.summary_markdown())
+    side_by_side(
+        (ins.accuracy_bars(), "Per-class test accuracy, hardest first"), (ins.confusion_figure(), "Confusion matrix of the test set")
+    )
+    with gr.Accordion("Per-class test accuracy as a table", open=False):
+        gr.Markdown(ins.table_markdown())
+    gr.Markdown(ins.robustness_markdown())
+    gr.Gallery(ins.gallery(), label="2 correct (✓) and 2 wrong (✗ true → predicted) test images per class", columns=5, height="auto")
+    gr.Markdown("## Which images get confused?")
+    with gr.Row():
+        true_cls = gr.Dropdown(list(ins.classes), value="Shirt", label="True class")
+        pred_cls = gr.Dropdown(list(ins.classes), value="T-shirt/top", label="Predicted as")
+    confused_md = gr.Markdown()
+    confused_gallery = gr.Gallery(label="Confused test images", columns=6, height="auto")
+    for dd in (true_cls, pred_cls):
+        dd.change(confused, [true_cls, pred_cls], [confused_gallery, confused_md], api_visibility="private")
+    demo.load(confused, [true_cls, pred_cls], [confused_gallery, confused_md], api_visibility="private")
+    if (filters := loaded(svc.filters_figure)) is not None:
+        gr.Plot(filters, label="First-layer convolution filters", show_label=False)
+    gr.Plot(ins.training_curves(), label="Classifier training curves", show_label=False)
+    gr.Markdown(
+        "Training loss sits far above validation loss by design: it is measured on augmented batches with label "
+        "smoothing and includes the outlier-exposure term (non-clothing pictures pushed towards a uniform answer); "
+        "validation loss is plain cross-entropy on clean images."
+    )
+    if svc.classifier_error is None:
+        with gr.Accordion("Network architecture", open=False):
+            gr.Markdown(svc.architecture("fashion"))
+
+
+def segmenter_insights(svc: Service) -> None:
+    if (ins := loaded(svc.facade_insights)) is None:
+        return
+    gr.Markdown(ins.summary_markdown())
+    side_by_side((ins.class_bars(), "Per-class AP and IoU on test_dev"), (ins.training_curves(), "Segmenter training curves"))
+    gr.Plot(ins.examples_figure(), label="test_dev photos with ground truth and prediction", show_label=False)
+    if svc.segmenter_error is None:
+        with gr.Accordion("Network architecture", open=False):
+            gr.Markdown(svc.architecture("facade"))
 
 
 def build_demo(svc: Service) -> gr.Blocks:
@@ -268,7 +241,10 @@ def build_demo(svc: Service) -> gr.Blocks:
         with gr.Tab("Buildings", elem_id="tab-buildings"):
             buildings_tab(svc)
         with gr.Tab("Insights", elem_id="tab-insights"):
-            insights_tab(svc, demo)
+            with gr.Tab("Classifier"):
+                classifier_insights(svc, demo)
+            with gr.Tab("Segmenter"):
+                segmenter_insights(svc)
     return demo
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from fashseg.checkpoint import CheckpointError, artefact
+from fashseg.checkpoint import CHECKPOINT_DIR, CheckpointError, artefact
 from fashseg.data import DataMissingError
 from fashseg.training import FacadeConfig, FashionConfig, evaluate_facade, evaluate_fashion, pick_device, train_facade, train_fashion
 
@@ -44,7 +44,7 @@ def parse_args(argv=None):
         "--facade-dir",
         help="Mini Facade folder with train/ and test_dev/ (default: $FASHSEG_FACADE_DIR, ./data/mini_facade, ../shared/data/mini_facade)",
     )
-    p.add_argument("--out", default="checkpoints", help="folder for checkpoints and artefacts (default: checkpoints)")
+    p.add_argument("--out", default=str(CHECKPOINT_DIR), help="folder for checkpoints and artefacts (default: the project's checkpoints/)")
     p.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), or any torch device string")
     p.add_argument("--resume", action="store_true", help="continue from <out>/<name>.last.pt if it exists")
     p.add_argument("--stop-after", type=int, help="run at most this many epochs now, keeping last.pt for --resume (train in chunks)")

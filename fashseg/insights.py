@@ -27,14 +27,28 @@ def _trained(m: dict) -> str:
     return f"{m['train_seconds'] / 60:.0f} min of training{where}"
 
 
-class FashionInsights:
+class _Artefacts:
+    """The metrics JSON and examples NPZ that ``train.py evaluate`` wrote for one network, and their figures."""
+
+    kind = ""
+
     def __init__(self, ckpt_dir: Path):
-        self.metrics = load_json(artefact(ckpt_dir, "fashion", "metrics"))
-        self.examples = load_npz(artefact(ckpt_dir, "fashion", "examples"))
+        self.metrics = load_json(artefact(ckpt_dir, self.kind, "metrics"))
+        self.examples = load_npz(artefact(ckpt_dir, self.kind, "examples"))
         self.classes = self.metrics["classes"]
 
     def training_curves(self):
         return plots.training_curves(self.metrics["history"], ("loss", "acc"), self.metrics.get("trained_on"))
+
+
+class FashionInsights(_Artefacts):
+    kind = "fashion"
+
+    def accuracy_bars(self):
+        return plots.per_class_bars(self.metrics["per_class_accuracy"], "Per-class test accuracy")
+
+    def confusion_figure(self):
+        return plots.confusion_heatmap(self.metrics["confusion_matrix"], self.classes)
 
     def summary_markdown(self) -> str:
         m = self.metrics
@@ -110,14 +124,18 @@ class FashionInsights:
         )
 
 
-class FacadeInsights:
-    def __init__(self, ckpt_dir: Path):
-        self.metrics = load_json(artefact(ckpt_dir, "facade", "metrics"))
-        self.examples = load_npz(artefact(ckpt_dir, "facade", "examples"))
-        self.classes = self.metrics["classes"]
+class FacadeInsights(_Artefacts):
+    kind = "facade"
 
-    def training_curves(self):
-        return plots.training_curves(self.metrics["history"], ("loss", "acc"), self.metrics.get("trained_on"))
+    def class_bars(self):
+        m = self.metrics
+        return plots.grouped_class_bars(
+            {"AP": m["per_class_ap"], "IoU": m["per_class_iou"]}, "Per-class AP and IoU on test_dev", m["colors"]
+        )
+
+    def examples_figure(self):
+        e = self.examples
+        return plots.facade_examples(e["image"], e["truth"], e["pred"], e["name"], self.metrics["colors"])
 
     def summary_markdown(self) -> str:
         m = self.metrics

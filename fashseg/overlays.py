@@ -6,18 +6,14 @@ import numpy as np
 from matplotlib import colormaps
 from PIL import Image
 
-from .labels import FACADE_COLORS
 
-
-def colorize(labels: np.ndarray, colors=FACADE_COLORS) -> np.ndarray:
-    """uint8 RGB [H,W,3] of a class-index map in the given colours (the serving checkpoint's, or the data set's)."""
+def colorize(labels: np.ndarray, colors) -> np.ndarray:
+    """uint8 RGB [H,W,3] of a class-index map in the given colours (those the checkpoint names)."""
     palette = np.array(colors, dtype=np.uint8)
     return palette[np.clip(labels, 0, len(palette) - 1)]
 
 
-def overlay(
-    image: Image.Image, labels: np.ndarray, opacity: float = 0.5, highlight: int | None = None, colors=FACADE_COLORS
-) -> Image.Image:
+def overlay(image: Image.Image, labels: np.ndarray, colors, opacity: float = 0.5, highlight: int | None = None) -> Image.Image:
     """The photo with its label colours blended on top (opacity 0 = photo, 1 = labels).
 
     With ``highlight``, only that class is coloured and the rest of the photo is dimmed,
@@ -49,7 +45,7 @@ def heatmap_overlay(pixels: np.ndarray, heat: np.ndarray, size: int = 280, alpha
     return img.resize((size, size), Image.Resampling.BILINEAR)
 
 
-def legend_html(classes, colors=FACADE_COLORS, shares: dict | None = None) -> str:
+def legend_html(classes, colors, shares: dict | None = None) -> str:
     """Colour swatches with class names (and shares), for a gr.HTML component."""
     items = []
     for name, (r, g, b) in zip(classes, colors):

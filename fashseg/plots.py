@@ -11,7 +11,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from .labels import FACADE_COLORS  # noqa: E402
 from .overlays import colorize  # noqa: E402
 
 # Transparent figures with mid-grey text and lines read on the light and the dark theme alike.
@@ -125,7 +124,7 @@ def filter_grid(weights: np.ndarray, cols: int = 8):
 
 
 @themed
-def grouped_class_bars(series: dict[str, dict[str, float]], title: str):
+def grouped_class_bars(series: dict[str, dict[str, float]], title: str, colors):
     """Bars per class for several metrics (e.g. AP and IoU), bars in the class colours."""
     classes = list(next(iter(series.values())))
     x = np.arange(len(classes))
@@ -133,9 +132,15 @@ def grouped_class_bars(series: dict[str, dict[str, float]], title: str):
     fig, ax = plt.subplots(figsize=(6.5, 3.4))
     handles = []
     for k, (name, vals) in enumerate(series.items()):
-        colors = [np.array(c) / 255 for c in FACADE_COLORS[: len(classes)]]
         hatch = ["", "//", ".."][k % 3]
-        bars = ax.bar(x + k * width - 0.4 + width / 2, [vals[c] for c in classes], width, color=colors, edgecolor=GREY, hatch=hatch)
+        bars = ax.bar(
+            x + k * width - 0.4 + width / 2,
+            [vals[c] for c in classes],
+            width,
+            color=[np.array(c) / 255 for c in colors],
+            edgecolor=GREY,
+            hatch=hatch,
+        )
         ax.bar_label(bars, fmt="%.2f", fontsize=7)
         handles.append(Patch(facecolor="none", edgecolor=GREY, hatch=hatch, label=name))
     ax.set_xticks(x, classes)
@@ -147,12 +152,14 @@ def grouped_class_bars(series: dict[str, dict[str, float]], title: str):
 
 
 @themed
-def facade_examples(images, truths, preds, names):
+def facade_examples(images, truths, preds, names, colors):
     """Rows of photo | ground truth | prediction, with column titles."""
     n = len(images)
     fig, axes = plt.subplots(n, 3, figsize=(7.5, 2.5 * n), squeeze=False)
     for r in range(n):
-        for c, (pic, title) in enumerate(((images[r], "photo"), (colorize(truths[r]), "ground truth"), (colorize(preds[r]), "prediction"))):
+        for c, (pic, title) in enumerate(
+            ((images[r], "photo"), (colorize(truths[r], colors), "ground truth"), (colorize(preds[r], colors), "prediction"))
+        ):
             ax = axes[r, c]
             ax.imshow(pic)
             ax.set_xticks([])

@@ -237,12 +237,15 @@ def fashion_input(img: Image.Image, drawing: bool | None = None, margin: float =
     )
 
 
+def shrink(img: Image.Image, side: int, method: Image.Resampling) -> Image.Image:
+    """The image with its longer side at most ``side``, aspect kept; never enlarged."""
+    return img if max(img.size) <= side else ImageOps.contain(img, (side, side), method)
+
+
 def _work_rgb(img: Image.Image) -> tuple[Image.Image, float]:
     """RGB, transparency on white, longer side at most WORK_SIDE; and the scale used."""
-    scale = min(1.0, WORK_SIDE / max(img.size))
-    if scale < 1:
-        img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))), Image.Resampling.BOX)
-    return to_rgb(img), scale
+    small = shrink(img, WORK_SIDE, Image.Resampling.BOX)
+    return to_rgb(small), max(small.size) / max(img.size)
 
 
 def _quad_basis(h: int, w: int) -> np.ndarray:

@@ -20,7 +20,8 @@ from .files import Shelf
 from .inference import Classifier, Segmenter
 from .insights import FacadeInsights, FashionInsights, architecture_markdown
 from .overlays import enlarge, heatmap_overlay, legend_html, overlay
-from .preprocess import InputError, load_image, to_rgb
+from .plots import filter_grid
+from .preprocess import InputError, load_image, shrink, to_rgb
 
 
 class Unavailable(RuntimeError):
@@ -93,9 +94,7 @@ PREVIEW_SIDE = 1600  # overlays are shown at most this large; the label PNG keep
 
 def _preview(img: Image.Image) -> Image.Image:
     """A display-sized copy: encoding a 12-megapixel overlay for the browser takes seconds."""
-    w, h = img.size
-    f = PREVIEW_SIDE / max(w, h)
-    return img if f >= 1 else img.resize((max(1, round(w * f)), max(1, round(h * f))), Image.Resampling.BILINEAR)
+    return shrink(img, PREVIEW_SIDE, Image.Resampling.BILINEAR)
 
 
 class Service:
@@ -150,7 +149,7 @@ class Service:
         if shown.size != s.image.size:
             labels = np.asarray(Image.fromarray(labels).resize(shown.size, Image.Resampling.NEAREST))
         legend = legend_html(seg.classes, seg.colors, shares=s.shares)
-        return SegmentResult(overlay(shown, labels, opacity, colors=seg.colors), labels, legend, s.shares, path)
+        return SegmentResult(overlay(shown, labels, seg.colors, opacity), labels, legend, s.shares, path)
 
     def facade_classes(self) -> list[str]:
         """The segmenter's class names (from its checkpoint); none when it is unavailable."""
@@ -166,7 +165,7 @@ class Service:
             raise InputError(f"There is no class {str(highlight)[:40]!r} to highlight. Pick one of: all, {', '.join(seg.classes)}.")
         shown = _preview(to_rgb(load_image(image)))
         pick = None if highlight in (None, "all") else seg.classes.index(highlight)
-        return overlay(shown, labels, opacity, pick, colors=seg.colors)
+        return overlay(shown, labels, seg.colors, opacity, pick)
 
     # ------------------------------------------------------------------ insights
     def architecture(self, kind: str) -> str:
@@ -176,8 +175,9 @@ class Service:
         seg = self._need(self.segmenter, self.segmenter_error)
         return architecture_markdown(seg.architecture(), f"3 x {seg.train_size} x {seg.train_size} RGB (any size at inference)")
 
-    def first_layer_filters(self) -> np.ndarray:
-        return self._need(self.classifier, self.classifier_error).first_layer_filters()
+    def filters_figure(self):
+        """The classifier's first-layer convolution filters, as a matplotlib figure."""
+        return filter_grid(self._need(self.classifier, self.classifier_error).first_layer_filters())
 
     def fashion_insights(self) -> FashionInsights:
         return self._need(self._fashion_insights, self.fashion_insights_error)

@@ -41,13 +41,20 @@ from .robustness import not_clothing_benchmark, not_clothing_sets, renditions_be
 
 
 @dataclass
-class FashionConfig:
+class Recipe:
+    """What both networks' recipes share: AdamW's learning rate and weight decay, and the seed."""
+
+    lr: float = 2e-3
+    weight_decay: float = 5e-4
+    seed: int = 0
+
+
+@dataclass
+class FashionConfig(Recipe):
     """The recipe of the committed classifier (chosen on validation among four, see README "Training")."""
 
     epochs: int = 60
     batch_size: int = 256
-    lr: float = 2e-3
-    weight_decay: float = 5e-4
     label_smoothing: float = 0.1
     silhouette: float = 0.0  # share of training images made flat silhouettes (0.15 tried: no gain, see README)
     render_share: float = 0.5  # share of each batch drawn from rendered drawings and phone photos
@@ -59,24 +66,20 @@ class FashionConfig:
     dropout: float = 0.3
     init: str | None = None  # start from this checkpoint's weights (fine-tuning) instead of random ones
     n_val: int = 6000
-    seed: int = 0
     data_dir: str | None = None
     limit: int | None = None  # use only this many training images (smoke tests)
 
 
 @dataclass
-class FacadeConfig:
+class FacadeConfig(Recipe):
     """The recipe of the committed segmenter (chosen on validation among four, see README "Training")."""
 
     epochs: int = 100
     batch_size: int = 16
-    lr: float = 2e-3
-    weight_decay: float = 5e-4
     base: int = 16
     depth: int = 4
     crop: int = 256  # whole images (random rescale, crop and flip still vary them)
     n_val: int = 90
-    seed: int = 0
     facade_dir: str | None = None
     limit: int | None = None
     class_weights: tuple = field(default_factory=tuple)  # empty: 1/sqrt(pixel share), normalised
@@ -382,6 +385,20 @@ def robustness_metrics(model, ckpt, x: np.ndarray, y: np.ndarray, probs: np.ndar
     }
 
 
+def provenance(ckpt: dict) -> dict:
+    """What an artefact repeats from its checkpoint: the classes it names, and how the network was trained."""
+    return {
+        "classes": list(ckpt["classes"]),
+        **({"colors": ckpt["colors"]} if "colors" in ckpt else {}),
+        "history": ckpt["history"],
+        "epochs": ckpt["epoch"],
+        "train_seconds": float(sum(r["seconds"] for r in ckpt["history"])),
+        "trained_on": ckpt.get("device"),
+        "train_args": ckpt["train_args"],
+        "versions": ckpt["versions"],
+    }
+
+
 def evaluate_fashion(ckpt_path: Path, data_dir=None, device=torch.device("cpu"), facade_dir=None, robustness: bool = True) -> dict:
     """Evaluate a checkpoint on the 10k test images and (re)write its artefacts."""
     ckpt_path = Path(ckpt_path)
@@ -392,7 +409,8 @@ def evaluate_fashion(ckpt_path: Path, data_dir=None, device=torch.device("cpu"),
     probs = probs_t.numpy()
     pred = probs.argmax(1)
     y_np = y.numpy()
-    k = len(L.FASHION_CLASSES)
+    classes = ckpt["classes"]  # the checkpoint names its classes; labels.py only seeded them at training
+    k = len(classes)
     cm = confusion_matrix(y_np, pred, k)
     pca = per_class_accuracy(cm)
     # Two correct and two wrong test images per class (first by test index), plus every mistake.
@@ -408,15 +426,9 @@ def evaluate_fashion(ckpt_path: Path, data_dir=None, device=torch.device("cpu"),
         "test_size": int(len(y_np)),
         "test_accuracy": float((pred == y_np).mean()),
         "test_loss": float(F.nll_loss(probs_t.clamp_min(1e-12).log(), y).item()),
-        "per_class_accuracy": {n: float(a) for n, a in zip(L.FASHION_CLASSES, pca)},
+        "per_class_accuracy": {n: float(a) for n, a in zip(classes, pca)},
         "confusion_matrix": cm.tolist(),
-        "classes": list(L.FASHION_CLASSES),
-        "history": ckpt["history"],
-        "epochs": ckpt["epoch"],
-        "train_seconds": float(sum(r["seconds"] for r in ckpt["history"])),
-        "trained_on": ckpt.get("device"),
-        "train_args": ckpt["train_args"],
-        "versions": ckpt["versions"],
+        **provenance(ckpt),
         **(robustness_metrics(model, ckpt, x.numpy(), y_np, probs, device, facade_dir) if robustness else {}),
     }
     save_json(metrics, artefact(ckpt_path.parent, "fashion", "metrics"))
@@ -500,7 +512,8 @@ def evaluate_facade(ckpt_path: Path, facade_dir=None, device=torch.device("cpu")
     ckpt = load_checkpoint(ckpt_path, "facade")
     model = model_from_checkpoint(ckpt, ckpt_path).to(device)
     data = load_facade(facade_dir, "test_dev")
-    k = len(L.FACADE_CLASSES)
+    classes = ckpt["classes"]
+    k = len(classes)
     scores = np.empty((k, data.labels.numel()), dtype=np.float32)
     preds, loss_sum, pos = [], 0.0, 0
     for logits, yb in facade_logits(model, data.images, data.labels, device):
@@ -519,19 +532,13 @@ def evaluate_facade(ckpt_path: Path, facade_dir=None, device=torch.device("cpu")
         "checkpoint": ckpt_path.name,
         "test_size": len(data),
         "test_loss": loss_sum / truth.size,
-        "per_class_ap": dict(zip(L.FACADE_CLASSES, map(float, ap))),
+        "per_class_ap": dict(zip(classes, map(float, ap))),
         "mean_ap": float(np.mean(ap)),
-        "per_class_iou": dict(zip(L.FACADE_CLASSES, map(float, iou))),
+        "per_class_iou": dict(zip(classes, map(float, iou))),
         "mean_iou": float(np.nanmean(iou)),
         "pixel_accuracy": float(np.trace(cm) / cm.sum()),
         "confusion_matrix": cm.tolist(),
-        "classes": list(L.FACADE_CLASSES),
-        "history": ckpt["history"],
-        "epochs": ckpt["epoch"],
-        "train_seconds": float(sum(r["seconds"] for r in ckpt["history"])),
-        "trained_on": ckpt.get("device"),
-        "train_args": ckpt["train_args"],
-        "versions": ckpt["versions"],
+        **provenance(ckpt),
     }
     save_json(metrics, artefact(ckpt_path.parent, "facade", "metrics"))
     ex = np.linspace(0, len(data) - 1, n_examples).round().astype(int)

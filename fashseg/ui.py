@@ -44,11 +44,25 @@ CSS = """
 .dark { --color-accent: var(--primary-300); }  /* the selected tab's text, readable on the dark background */
 """
 
-# Run once in the browser, then after every change of the page: Gradio's markup misses
-# names that screen readers need (matplotlib images are "undefined plot", example
-# thumbnails are unnamed buttons, empty placeholders carry an aria-label without a role).
+# Run once in the browser. Gradio's tabs ignore the arrow keys that the ARIA tabs pattern
+# promises: Left/Right (wrapping), Home and End now move between tabs. Then, after every
+# change of the page, fill in names that screen readers need (matplotlib images are
+# "undefined plot", example thumbnails are unnamed buttons, empty placeholders carry an
+# aria-label without a role).
 POLISH_JS = """
 () => {
+  document.addEventListener('keydown', e => {
+    const tab = e.target.closest && e.target.closest('[role="tab"]');
+    if (!tab || e.altKey || e.ctrlKey || e.metaKey) return;
+    const tabs = [...tab.closest('[role="tablist"]').querySelectorAll('[role="tab"]')].filter(t => t.offsetParent && !t.disabled);
+    const i = tabs.indexOf(tab);
+    const to = {ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1}[e.key];
+    if (to === undefined || i < 0) return;
+    e.preventDefault();
+    const next = tabs[(to + tabs.length) % tabs.length];
+    next.focus();
+    next.click();
+  });
   const polish = () => {
     document.querySelectorAll('[data-testid="matplotlib"] img').forEach(img => {
       if (!img.alt || img.alt.startsWith('undefined')) {
@@ -85,6 +99,11 @@ def raw_upload(payload):
     if isinstance(url, str) and url.startswith("data:"):
         return url
     return None
+
+
+def picture_upload(label: str, height: int, elem_id: str) -> gr.Image:
+    """An upload (or paste) box. Its events take ``preprocess=False`` and read the file with ``raw_upload``."""
+    return gr.Image(label=label, type="filepath", sources=["upload", "clipboard"], height=height, elem_id=elem_id)
 
 
 def user_errors(fn):

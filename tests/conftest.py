@@ -16,6 +16,7 @@ import pytest
 import torch
 from PIL import Image
 
+from fashseg.checkpoint import CHECKPOINT_DIR
 from fashseg.data import DataMissingError, resolve_facade_dir, resolve_fashion_root
 from fashseg.labels import FACADE_COLORS
 
@@ -27,7 +28,7 @@ KNOWN_MISS = (  # strict xfail: a test that starts passing again fails, so the m
 
 torch.set_num_threads(min(2, torch.get_num_threads()))
 REQUIRE_DATA = os.environ.get("FASHSEG_REQUIRE_DATA") == "1"
-CHECKPOINTS = Path(os.environ.get("FASHSEG_TEST_CHECKPOINTS", ROOT / "checkpoints"))
+CHECKPOINTS = Path(os.environ.get("FASHSEG_TEST_CHECKPOINTS", CHECKPOINT_DIR))
 
 
 def _need(what: str, find):

@@ -215,6 +215,24 @@ def test_all_three_tabs_are_visible(site, size):
     pg.close()
 
 
+def test_tabs_follow_the_arrow_keys(site):
+    from playwright.sync_api import expect
+
+    pg = open_page(site)
+    selected = pg.locator('[role="tablist"]').first.locator('[role="tab"][aria-selected="true"]')
+    pg.get_by_role("tab", name="Clothing", exact=True).focus()
+    for key, tab in (
+        ("ArrowRight", "Buildings"),
+        ("End", "Insights"),
+        ("ArrowRight", "Clothing"),
+        ("ArrowLeft", "Insights"),
+        ("Home", "Clothing"),
+    ):
+        pg.keyboard.press(key)  # ArrowRight from the last tab wraps round to the first
+        expect(selected).to_have_text(tab, timeout=5_000)
+    pg.close()
+
+
 def _overlay_src(pg):
     return pg.locator("#overlay img").first.get_attribute("src")
 
@@ -263,6 +281,7 @@ def test_insights_captions_plots_and_architecture(site, size):
     )
     assert captions.count() >= 40 and cut == []
     # no label badge over a plot, and every plot image says what it shows
+    pg.locator('[data-testid="matplotlib"] img').first.wait_for(timeout=30_000)
     alts = pg.evaluate("() => [...document.querySelectorAll('.gradio-plot img, [data-testid=\"matplotlib\"] img')].map(i => i.alt)")
     assert alts and not any("undefined" in a for a in alts), alts
     assert (

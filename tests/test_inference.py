@@ -8,6 +8,7 @@ from PIL import Image
 
 from fashseg.inference import Classifier, Segmenter
 from fashseg.insights import FacadeInsights, FashionInsights
+from fashseg.labels import FACADE_COLORS
 from fashseg.overlays import colorize, heatmap_overlay, overlay
 from fashseg.preprocess import InputError
 from fashseg.service import Service, Unavailable
@@ -39,9 +40,9 @@ def test_segmenter_maps_back_to_the_original_size(tiny_checkpoints):
 def test_overlay_opacity_ends():
     img = Image.new("RGB", (4, 4), (10, 20, 30))
     lab = np.full((4, 4), 3, np.uint8)
-    assert np.asarray(overlay(img, lab, 0.0))[0, 0].tolist() == [10, 20, 30]
-    assert np.asarray(overlay(img, lab, 1.0))[0, 0].tolist() == [255, 128, 0]
-    assert colorize(np.array([[0, 4]])).tolist() == [[[0, 0, 0], [255, 0, 0]]]
+    assert np.asarray(overlay(img, lab, FACADE_COLORS, 0.0))[0, 0].tolist() == [10, 20, 30]
+    assert np.asarray(overlay(img, lab, FACADE_COLORS, 1.0))[0, 0].tolist() == [255, 128, 0]
+    assert colorize(np.array([[0, 4]]), FACADE_COLORS).tolist() == [[[0, 0, 0], [255, 0, 0]]]
 
 
 def test_heatmap_overlay_is_an_enlarged_rgb_image():
@@ -66,7 +67,7 @@ def test_insights_read_the_artefacts(tiny_checkpoints):
     from fashseg.plots import facade_examples
 
     e = s.examples
-    fig = facade_examples(e["image"], e["truth"], e["pred"], e["name"])
+    fig = facade_examples(e["image"], e["truth"], e["pred"], e["name"], s.metrics["colors"])
     assert len(fig.axes) == 3 * len(e["image"])  # photo | truth | prediction per example
 
 

@@ -12,20 +12,24 @@ FASHION_TARGET = 0.945  # test accuracy (reference report: 0.9099)
 FACADE_TARGET = 0.80  # mean AP on test_dev (reference report: 0.53)
 
 
-def _reevaluate(kind, evaluate, data, tmp_path):
+def _reevaluate(kind, evaluate, data, tmp_path, size, headline, per_class, tol, class_tol):
+    """Evaluate a copy of the committed checkpoint; its size, headline and per-class figures must match the stored ones."""
     stored = json.loads((CHECKPOINTS / f"{kind}_metrics.json").read_text())
     shutil.copy(CHECKPOINTS / f"{kind}.pt", tmp_path / f"{kind}.pt")
     fresh = evaluate(tmp_path / f"{kind}.pt", data)
+    assert fresh["test_size"] == size
+    assert fresh[headline] == pytest.approx(stored[headline], abs=tol)
+    assert fresh[per_class].keys() == stored[per_class].keys()
+    for c, v in stored[per_class].items():
+        assert fresh[per_class][c] == pytest.approx(v, abs=class_tol), c
     return stored, fresh
 
 
 @pytest.mark.realdata
 def test_fashion_checkpoint_reproduces_its_metrics_and_meets_the_target(tmp_path):
-    stored, fresh = _reevaluate("fashion", evaluate_fashion, need_fashion(), tmp_path)
-    assert fresh["test_size"] == 10_000
-    assert fresh["test_accuracy"] == pytest.approx(stored["test_accuracy"], abs=0.001)
-    for c, acc in stored["per_class_accuracy"].items():
-        assert fresh["per_class_accuracy"][c] == pytest.approx(acc, abs=0.002)
+    stored, fresh = _reevaluate(
+        "fashion", evaluate_fashion, need_fashion(), tmp_path, 10_000, "test_accuracy", "per_class_accuracy", 0.001, 0.002
+    )
     assert fresh["test_accuracy"] >= FASHION_TARGET
     # the drawing, photo and not-clothing benchmarks (fashseg.robustness) reproduce too
     assert fresh["not_clothing_threshold"] == stored["not_clothing_threshold"] > 0
@@ -40,10 +44,6 @@ def test_fashion_checkpoint_reproduces_its_metrics_and_meets_the_target(tmp_path
 
 @pytest.mark.realdata
 def test_facade_checkpoint_reproduces_its_metrics_and_meets_the_target(tmp_path):
-    stored, fresh = _reevaluate("facade", evaluate_facade, need_facade(), tmp_path)
-    assert fresh["test_size"] == 114
-    assert fresh["mean_ap"] == pytest.approx(stored["mean_ap"], abs=0.005)
-    for c, ap in stored["per_class_ap"].items():
-        assert fresh["per_class_ap"][c] == pytest.approx(ap, abs=0.005)
+    stored, fresh = _reevaluate("facade", evaluate_facade, need_facade(), tmp_path, 114, "mean_ap", "per_class_ap", 0.005, 0.005)
     assert fresh["test_loss"] == pytest.approx(stored["test_loss"], rel=0.01)
     assert fresh["mean_ap"] >= FACADE_TARGET

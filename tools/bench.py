@@ -18,9 +18,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from fashseg.checkpoint import CHECKPOINT_DIR, artefact
 from fashseg.data import PROJECT_DIR
 
-CHECKPOINTS = PROJECT_DIR / "checkpoints"
+CHECKPOINTS = CHECKPOINT_DIR
 EXAMPLES = PROJECT_DIR / "examples"
 
 
@@ -69,7 +70,7 @@ def bench_classify(repeat: int) -> dict:
 
     from .sketches import draw
 
-    clf = Classifier(CHECKPOINTS / "fashion.pt")
+    clf = Classifier(artefact(CHECKPOINTS, "fashion"))
     photo = Image.open(EXAMPLES / "fashion" / "test0000_ankle_boot.png").convert("RGB")
     photo = Image.fromarray(255 - np.asarray(photo))  # a dark-on-white 280x280 RGB picture
     canvas = {"composite": np.asarray(draw("Trouser", filled=False, size=400).convert("RGBA"))}
@@ -98,7 +99,7 @@ def bench_segment(repeat: int) -> dict:
 
     from fashseg.inference import Segmenter
 
-    seg = Segmenter(CHECKPOINTS / "facade.pt")
+    seg = Segmenter(artefact(CHECKPOINTS, "facade"))
     base = Image.open(sorted((EXAMPLES / "facade").glob("*.jpg"))[0]).convert("RGB")
     out = {}
     for w, h, n in ((256, 256, repeat), (1024, 768, repeat), (4000, 3000, max(5, repeat // 4))):
@@ -524,9 +525,7 @@ def main(argv=None) -> int:
     p.add_argument("--repeat", type=int, default=50, help="timed runs per latency figure (default 50)")
     p.add_argument("--train-steps", type=int, default=40, help="training steps per throughput figure (default 40)")
     p.add_argument("--skip", nargs="*", default=[], choices=["inference", "http", "browser", "training"], help="sections to leave out")
-    p.add_argument(
-        "--checkpoints", default=str(PROJECT_DIR / "checkpoints"), help="checkpoint folder (default: the committed checkpoints/)"
-    )
+    p.add_argument("--checkpoints", default=str(CHECKPOINT_DIR), help="checkpoint folder (default: the committed checkpoints/)")
     p.add_argument("--json", default="benchmarks/results.json", help="where to write the figures (default benchmarks/results.json)")
     args = p.parse_args(argv)
     CHECKPOINTS = Path(args.checkpoints)
