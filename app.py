@@ -18,6 +18,8 @@ from starlette.middleware import Middleware  # noqa: E402
 
 from fashseg.canvas import drawing_canvas, drawn_picture
 from fashseg.checkpoint import CHECKPOINT_DIR
+from fashseg.overlays import heat_key_html
+from fashseg.preprocess import InputError
 from fashseg.service import Service, Unavailable
 from fashseg.ui import (
     CSS,
@@ -73,9 +75,15 @@ def clothing_tab(svc: Service) -> None:
 
     @user_errors
     def classify_canvas(value):
-        """Runs after every stroke, Undo and Clear; an empty canvas quietly clears the results."""
+        """Runs after every stroke, Undo and Clear. An empty canvas clears the results; a drawing the
+        network cannot use yet (a dot, everything erased) says why in the note, not in a toast."""
         drawing = drawn_picture(value)
-        return cleared() if drawing is None else shown(svc.classify_drawing(drawing))
+        if drawing is None:
+            return cleared()
+        try:
+            return shown(svc.classify_drawing(drawing))
+        except InputError as e:
+            return None, None, None, str(e), None
 
     unavailable(svc.classifier_error)
     with gr.Row(equal_height=False):
@@ -99,6 +107,7 @@ def clothing_tab(svc: Service) -> None:
             with gr.Row():
                 seen = gr.Image(label="Network input (28x28)", height=220, min_width=140, buttons=[], elem_id="seen")
                 heat = gr.Image(label="Grad-CAM: red drove the answer", height=220, min_width=140, buttons=[], elem_id="heat")
+            gr.HTML(heat_key_html(), elem_id="heat-key")
     outs = [probs, seen, heat, note, verdict]
     # preprocess=False: handlers get the upload as sent (raw_upload), not re-saved by Gradio.
     # One answer per action: an upload (not the clear that precedes a replacement) runs the network once.

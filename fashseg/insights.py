@@ -76,10 +76,12 @@ class FashionInsights(_Artefacts):
             "light_on_light": "light garment on a light table",
         }
         rows = "\n".join(
-            f"| {names.get(k, k)} | {r['accuracy'] * 100:.1f} % | {r['flagged_not_clothing'] * 100:.1f} % |"
+            f"| {names.get(k, k)} | {r['accuracy'] * 100:.1f}\u00a0% | {r['flagged_not_clothing'] * 100:.1f}\u00a0% |"
             for k, r in m["renditions"].items()
         )
-        nc = "\n".join(f"| {k} | {v['n']} | {v['not_called_clothing'] * 100:.1f} % |" for k, v in m["not_clothing"].items() if k != "all")
+        nc = "\n".join(
+            f"| {k} | {v['n']} | {v['not_called_clothing'] * 100:.1f}\u00a0% |" for k, v in m["not_clothing"].items() if k != "all"
+        )
         n = next(iter(m["renditions"].values()))["n"]
         return (
             f"**Drawings and phone photos** ({n} Fashion-MNIST test garments per condition, rendered as people send them and "

@@ -36,10 +36,13 @@ def enlarge(pixels: np.ndarray, size: int = 280) -> Image.Image:
     return Image.fromarray(pixels.astype(np.uint8), "L").resize((size, size), Image.Resampling.NEAREST)
 
 
+HEAT_COLORMAP = "jet"
+
+
 def heatmap_overlay(pixels: np.ndarray, heat: np.ndarray, size: int = 280, alpha: float = 0.55) -> Image.Image:
-    """The 28x28 input in grey with a 'jet' heat map on top, enlarged."""
+    """The 28x28 input in grey with the heat map's colours on top, enlarged."""
     grey = np.repeat(pixels[..., None].astype(np.float32) / 255.0, 3, axis=2)
-    rgb = colormaps["jet"](np.clip(heat, 0, 1))[..., :3]
+    rgb = colormaps[HEAT_COLORMAP](np.clip(heat, 0, 1))[..., :3]
     mix = (1 - alpha) * grey + alpha * rgb * np.clip(heat, 0.15, 1)[..., None] / 1.0
     img = Image.fromarray((np.clip(mix, 0, 1) * 255).astype(np.uint8), "RGB")
     return img.resize((size, size), Image.Resampling.BILINEAR)
@@ -56,3 +59,13 @@ def legend_html(classes, colors, shares: dict | None = None) -> str:
             f'display:inline-block;margin-right:6px"></span>{name}{share}</span>'
         )
     return '<div class="legend">' + "".join(items) + "</div>"
+
+
+def heat_key_html() -> str:
+    """The Grad-CAM map's colour key, drawn from the same colour map as the map itself."""
+    stops = ", ".join(f"rgb({r},{g},{b})" for r, g, b in (colormaps[HEAT_COLORMAP](np.linspace(0, 1, 7))[:, :3] * 255).round().astype(int))
+    return (
+        '<div class="heat-key" role="img" aria-label="Grad-CAM colour key: blue is little influence, red drove the answer">'
+        f'<span>Grad-CAM: little influence</span><span class="bar" style="background: linear-gradient(to right, {stops})"></span>'
+        "<span>drove the answer</span></div>"
+    )

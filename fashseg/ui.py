@@ -42,6 +42,9 @@ CSS = """
 .caption-label { white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 @media (max-width: 500px) { .caption-label { font-size: 11px; padding: 2px 4px; } }
 .dark { --color-accent: var(--primary-300); }  /* the selected tab's text, readable on the dark background */
+.md table th, .md table td { overflow-wrap: normal; word-break: normal; }  /* table words wrap whole, never split */
+.heat-key { display: flex; align-items: center; gap: 8px; font-size: var(--text-sm); color: var(--body-text-color); }
+.heat-key .bar { flex: 1; min-width: 60px; height: 10px; border-radius: 4px; }
 """
 
 # Run once in the browser. Gradio's tabs ignore the arrow keys that the ARIA tabs pattern

@@ -118,6 +118,7 @@ def test_one_stroke_is_answered(site):
     pg.mouse.up()
     wait_for_label(pg, "T-shirt/top")
     assert not error_toasts(pg)
+    assert pg.locator("#heat-key .bar").bounding_box()["width"] >= 60  # the heat map's colour key is shown beside it
 
 
 def no_label(pg):
@@ -280,6 +281,18 @@ def test_insights_captions_plots_and_architecture(site, size):
         "() => [...document.querySelectorAll('.caption-label')].filter(e => e.scrollWidth > e.clientWidth).map(e => e.innerText)"
     )
     assert captions.count() >= 40 and cut == []
+    broken = pg.evaluate(
+        """() => [...document.querySelectorAll('.md td, .md th')].flatMap(cell => {
+            const words = [], walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+            for (let n; (n = walk.nextNode()); ) {
+              for (const m of n.data.matchAll(/[^\\s-]+/g)) {
+                const r = document.createRange(); r.setStart(n, m.index); r.setEnd(n, m.index + m[0].length);
+                if (r.getClientRects().length > 1) words.push(m[0]);
+              }
+            }
+            return words; })"""
+    )
+    assert broken == [], broken  # no word in a table is split across lines (a break after a hyphen is fine)
     # no label badge over a plot, and every plot image says what it shows
     pg.locator('[data-testid="matplotlib"] img').first.wait_for(timeout=30_000)
     alts = pg.evaluate("() => [...document.querySelectorAll('.gradio-plot img, [data-testid=\"matplotlib\"] img')].map(i => i.alt)")

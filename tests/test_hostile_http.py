@@ -18,7 +18,7 @@ import uuid
 import pytest
 from conftest import CHECKPOINTS
 from PIL import Image
-from test_hostile import BAD_FILES, MODES, SEGMENT_BAD, gif_frames, png, trousers
+from test_hostile import BAD_FILES, BLANK, MODES, SEGMENT_BAD, gif_frames, png, trousers
 
 from fashseg.canvas import NOT_A_DRAWING
 from fashseg.ui import BAD_BODY, BAD_NUMBER, NO_REMOTE_URLS, NOT_A_PICTURE, WRONG_COUNT
@@ -201,6 +201,9 @@ def test_the_canvas_event_takes_only_a_png_drawing(http, value):
     assert kind == "complete" and out[4]["top"] == "Trouser", out
     kind, out = http.join("classify_canvas", [None])  # an empty canvas clears the answer
     assert kind == "complete" and not out[0] and out[1:] == [None, None, "", None], out
+    blank = "data:image/png;base64," + base64.b64encode(png(Image.new("RGB", (400, 400), "white"))).decode()
+    kind, out = http.join("classify_canvas", [blank])  # everything erased: said in the note, not as an error toast
+    assert kind == "complete" and not out[0] and out[3] == BLANK, out
 
 
 @pytest.mark.parametrize("mode", list(MODES))

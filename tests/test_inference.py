@@ -1,5 +1,6 @@
 """Inference, overlays, artefact loading and the app's service layer, on tiny checkpoints."""
 
+import json
 import shutil
 
 import numpy as np
@@ -69,6 +70,20 @@ def test_insights_read_the_artefacts(tiny_checkpoints):
     e = s.examples
     fig = facade_examples(e["image"], e["truth"], e["pred"], e["name"], s.metrics["colors"])
     assert len(fig.axes) == 3 * len(e["image"])  # photo | truth | prediction per example
+
+
+def test_insights_draw_in_the_colours_the_artefact_names(tmp_path, tiny_checkpoints):
+    """The class colours come from the checkpoint (through its artefact), not from labels.py."""
+    shutil.copytree(tiny_checkpoints, tmp_path / "ck")
+    path = tmp_path / "ck" / "facade_metrics.json"
+    metrics = json.loads(path.read_text())
+    metrics["colors"] = [[10, 20, 30], [40, 50, 60], [70, 80, 90], [100, 110, 120], [130, 140, 150]]
+    path.write_text(json.dumps(metrics))
+    s = FacadeInsights(tmp_path / "ck")
+    bars = [p.get_facecolor()[:3] for p in s.class_bars().axes[0].patches][:5]
+    assert np.allclose(np.array(bars) * 255, metrics["colors"])
+    shown = s.examples_figure().axes[1].images[0].get_array()  # the first example's ground truth
+    assert {tuple(c) for c in np.asarray(shown).reshape(-1, 3)} <= {tuple(c) for c in metrics["colors"]}
 
 
 def test_service_runs_end_to_end(tiny_checkpoints):
