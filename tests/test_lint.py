@@ -39,3 +39,28 @@ def test_the_package_ships_only_the_product():
         assert not bad, f"{path.name} imports {sorted(bad)}"
     for path in (ROOT / "app.py", ROOT / "train.py"):
         assert not {m for m in _imports(path) if m.split(".")[0] in dev_only}, path.name
+
+
+def test_the_package_has_no_import_cycles():
+    """The modules form floors: each imports only modules below it, so any one can be read and tested alone."""
+    import ast
+
+    graph = {}
+    for path in sorted((ROOT / "fashseg").glob("*.py")):
+        deps = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                deps |= {node.module.split(".")[0]} if node.module else {a.name for a in node.names}
+        graph[path.stem] = deps & {p.stem for p in (ROOT / "fashseg").glob("*.py")} - {"__init__"}
+    done: set[str] = set()
+
+    def visit(module, path=()):
+        assert module not in path, "import cycle: " + " -> ".join((*path, module))
+        if module not in done:
+            for dep in graph[module]:
+                visit(dep, (*path, module))
+            done.add(module)
+
+    for module in graph:
+        visit(module)
+    assert not graph["labels"] and "service" in graph["ui"]  # the bottom and top floors are where they belong
