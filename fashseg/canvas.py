@@ -118,8 +118,12 @@ element.querySelectorAll('[data-tool]').forEach(b => b.addEventListener('click',
 }));
 undoBtn.addEventListener('click', () => { history.pop(); redraw(); send(); });
 clearBtn.addEventListener('click', () => { history.push({clear: true}); redraw(); send(); });
-element.addEventListener('keydown', e => {
-  if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z' && history.length) { e.preventDefault(); undoBtn.click(); }
+// Ctrl+Z (Cmd+Z) undoes a stroke wherever the focus is, while the canvas is on screen and no text field has it
+document.addEventListener('keydown', e => {
+  if (!(e.ctrlKey || e.metaKey) || e.shiftKey || e.key.toLowerCase() !== 'z' || !canvas.offsetParent || !history.length) return;
+  if (e.target.closest && e.target.closest('input:not([type="range"]), textarea, [contenteditable="true"]')) return;
+  e.preventDefault();
+  undoBtn.click();
 });
 paint({clear: true});
 """

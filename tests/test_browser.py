@@ -119,6 +119,8 @@ def test_one_stroke_is_answered(site):
     wait_for_label(pg, "T-shirt/top")
     assert not error_toasts(pg)
     assert pg.locator("#heat-key .bar").bounding_box()["width"] >= 60  # the heat map's colour key is shown beside it
+    pg.keyboard.press("Control+z")  # undo the one stroke: the canvas is empty and the answer goes
+    no_label(pg)
 
 
 def no_label(pg):
