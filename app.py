@@ -59,14 +59,15 @@ def clothing_tab(svc: Service) -> None:
         """One classification as the five outputs: probabilities, the two pictures, the note, the verdict."""
         return r.probs, to_file(r.seen, "seen"), to_file(r.heat, "heat"), r.note, r.verdict
 
-    def cleared():
-        return None, None, None, "", None
+    def cleared(note: str = ""):
+        """No answer: the five outputs empty, with ``note`` saying why (if anything needs saying)."""
+        return None, None, None, note, None
 
     @user_errors
     def classify(upload):
         image = raw_upload(upload)
         if image is None:
-            return None, None, None, NO_IMAGE, None
+            return cleared(NO_IMAGE)
         return shown(svc.classify(image))
 
     @user_errors
@@ -83,7 +84,7 @@ def clothing_tab(svc: Service) -> None:
         try:
             return shown(svc.classify_drawing(drawing))
         except InputError as e:
-            return None, None, None, str(e), None
+            return cleared(str(e))
 
     unavailable(svc.classifier_error)
     with gr.Row(equal_height=False):
@@ -122,7 +123,6 @@ def clothing_tab(svc: Service) -> None:
         api_visibility="private",
         trigger_mode="always_last",  # strokes drawn while the network works: only the latest is answered
         show_progress="hidden",
-        concurrency_id="canvas",
         concurrency_limit=1,
     )
 
