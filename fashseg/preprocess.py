@@ -166,6 +166,10 @@ _THIRDS = np.full(3, 1 / 3, np.float32)
 STROKE_POOL = 4  # drawings are pooled from up to 4x the work side, keeping thin strokes dark
 SKETCH_SIDE = 84  # outlines are closed and filled at three times the final resolution
 SKETCH_FILL = 0.8  # Fashion-MNIST garments are mid-to-light grey, not saturated white
+PEN_SPAN = 9  # at the work size, wider than any pen line: the grey closing that lifts pen strokes off the paper
+PEN_DARK = 0.25  # pen lines sit at least this far below the paper beside them (photos' folds and shadow edges: ~0.12)
+PEN_DENSE = 0.4  # most ink an outline's box holds (pen sketches: 0.06-0.35; a striped shirt: 0.46)
+PEN_EDGE = 0.015  # grey levels per work pixel: shading fades slower than this, a garment's edge is far steeper
 
 
 def fashion_input(img: Image.Image, drawing: bool | None = None, margin: float = 0.02) -> FashionInput:
@@ -194,20 +198,25 @@ def fashion_input(img: Image.Image, drawing: bool | None = None, margin: float =
         raise InputError("Nothing to classify: the picture is blank. Draw a piece of clothing or upload a photo of one.")
     darker = float(np.median(grey_diff[fg])) < 0
     ink = np.clip(-grey_diff if darker else grey_diff, 0, None)
-    if drawing is None:
-        drawing = looks_like_drawing(ink, _main_object(fg))
+    pen = _pen_sketch(img, scale, rgb @ _THIRDS, fg, raw, thr) if drawing is None else None
     removed = False
-    if not drawing:
-        shadow = _shadow_like(rgb, bg, fg)
-        removed = bool(shadow.any()) and shadow.sum() < 0.6 * fg.sum()
-        if removed:
-            fg = ndimage.binary_opening(fg & ~shadow)  # and the thin rim a soft shadow edge leaves
-        fg = _main_object(fg)
+    if pen is not None:  # a pen sketch, found against the paper's own level: shading and table edges do not count
+        drawing, darker, ink = True, True, pen
+        fg = _main_object(pen > 0.3, keep=0.02)
     else:
-        ink = _stroke_ink(img, scale, bg @ _THIRDS, darker, (h, w))
-        fg = _main_object(_off_border((ink > 0.3) & ndimage.binary_dilation(fg, iterations=3)), keep=0.02)
-        if not fg.any():
-            raise InputError("Nothing to classify: the drawing is too small or faint. Draw larger, with darker strokes.")
+        if drawing is None:
+            drawing = looks_like_drawing(ink, _main_object(fg))
+        if not drawing:
+            shadow = _shadow_like(rgb, bg, fg)
+            removed = bool(shadow.any()) and shadow.sum() < 0.6 * fg.sum()
+            if removed:
+                fg = ndimage.binary_opening(fg & ~shadow)  # and the thin rim a soft shadow edge leaves
+            fg = _main_object(fg)
+        else:
+            ink = _stroke_ink(img, scale, bg @ _THIRDS, darker, (h, w))
+            fg = _main_object(_off_border((ink > 0.3) & ndimage.binary_dilation(fg, iterations=3)), keep=0.02)
+            if not fg.any():
+                raise InputError("Nothing to classify: the drawing is too small or faint. Draw larger, with darker strokes.")
     tight = fg if drawing else fg & (raw > thr)  # the light blur above must not widen the box
     ys, xs = np.nonzero(tight if tight.any() else fg)
     top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
@@ -312,16 +321,75 @@ def _off_border(mask: np.ndarray) -> np.ndarray:
     return inner if inner.sum() > 0.5 * mask.sum() else mask
 
 
-def _stroke_ink(img: Image.Image, scale: float, bg_grey: np.ndarray, darker: bool, shape) -> np.ndarray:
-    """Ink of thin strokes at the work size, pooled so that a 2-px pen line stays dark after shrinking."""
+def _pooled_grey(img: Image.Image, scale: float, darker: bool, shape) -> np.ndarray:
+    """Grey at the work size, pooled from up to STROKE_POOL times finer so that a 2-px pen line stays dark."""
     h, w = shape
     k = int(min(STROKE_POOL, max(1, np.floor(1 / scale))))
-    if k > 1:
-        big = to_rgb(img).convert("L").resize((w * k, h * k), Image.Resampling.BOX)
-        a = np.asarray(big, dtype=np.float32).reshape(h, k, w, k) / 255.0
-        grey = a.min((1, 3)) if darker else a.max((1, 3))
-    else:
-        grey = np.asarray(to_rgb(img).convert("L").resize((w, h), Image.Resampling.BOX), dtype=np.float32) / 255.0
+    if k == 1:
+        return np.asarray(to_rgb(img).convert("L").resize((w, h), Image.Resampling.BOX), dtype=np.float32) / 255.0
+    big = to_rgb(img).convert("L").resize((w * k, h * k), Image.Resampling.BOX)
+    a = np.asarray(big, dtype=np.float32).reshape(h, k, w, k) / 255.0
+    return a.min((1, 3)) if darker else a.max((1, 3))
+
+
+def _lift(grey: np.ndarray) -> np.ndarray:
+    """How far each pixel lies below the paper around it (a grey closing wider than any pen line)."""
+    return ndimage.minimum_filter(ndimage.maximum_filter(grey, PEN_SPAN), PEN_SPAN) - grey
+
+
+def _pen_sketch(img: Image.Image, scale: float, grey: np.ndarray, fg: np.ndarray, raw: np.ndarray, thr: float) -> np.ndarray | None:
+    """Ink [0,1] of a dark pen drawing, or None when the picture is not one.
+
+    Each stroke is measured against the paper right beside it (a grey closing wider
+    than any pen line), so light falling off across the page and the table showing
+    past a tilted page's edge are not ink. It is a drawing when those strokes form
+    one sizeable, thin, line-like figure that the smooth-background foreground
+    agrees with, and any solid foreground beyond the strokes is faint beside them
+    and either touches the frame or fades out without an edge (shading): a
+    photographed garment is a solid region with edges of its own, and its seams
+    and straps are not its outline.
+    """
+    lift = _lift(grey)
+    lifted = lift[lift > max(0.08, thr)]
+    if lifted.size < 20 or float(np.median(lifted)) < 0.6 * PEN_DARK:
+        return None  # nothing dark and thin enough to be ink: most photos stop here, for a millisecond
+    if scale <= 0.5:  # lines under two source pixels wide: measure them again, min-pooled from the finer image
+        grey = _pooled_grey(img, scale, True, grey.shape)
+        lift = _lift(grey)
+    lines = _main_object(_off_border(lift > max(0.08, thr)), keep=0.02)
+    if lines.sum() < 20:
+        return None
+    h, w = grey.shape
+    ys, xs = np.nonzero(lines)
+    size = max(np.ptp(ys), np.ptp(xs)) + 1
+    core = ndimage.binary_erosion(lines, np.ones((3, 3), bool))
+    width = 2 * lines.sum() / max(1, (lines & ~core).sum())
+    if size < 0.2 * min(h, w) or width > max(4.0, 0.08 * size) or lines.sum() / width < 1.5 * size:
+        return None  # a speck, a thick marker or a short scribble: leave it to the general path
+    if lines.sum() > PEN_DENSE * (np.ptp(ys) + 1) * (np.ptp(xs) + 1):
+        return None  # lines packed close together, as stripes or a print on a garment are; an outline is sparse
+    if (lines & fg).sum() < 0.5 * lines.sum() or float(np.median(lift[lines])) < PEN_DARK:
+        return None  # texture, folds and soft shadow edges: fainter than ink on paper
+    lab, _ = ndimage.label(fg)
+    solid = np.isin(lab, np.unique(lab[lines & fg])) & ~ndimage.binary_dilation(lines, iterations=3)
+    lab, _ = ndimage.label(solid)
+    edge = np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))
+    beside = solid & ndimage.binary_dilation(lines, iterations=6)
+    if beside.sum() > 0.3 * lines.sum() and np.median(raw[beside]) > 0.5 * np.median(raw[lines]):
+        return None  # the lines lie on a solid object about as dark as they are: a handle on a bag, seams on a shirt
+    inner = solid & ~np.isin(lab, edge)
+    if inner.sum() > 0.5 * lines.sum():
+        rim = inner & ~ndimage.binary_erosion(inner) & ~ndimage.binary_dilation(lines, iterations=4)
+        gy, gx = np.gradient(ndimage.uniform_filter(grey, 3))
+        if rim.any() and float(np.median(np.hypot(gx, gy)[rim])) > PEN_EDGE:
+            return None  # a solid object with edges of its own around the lines: a photo, whose seams drew them
+    ink = lift * ndimage.binary_dilation(lines, iterations=1)
+    return np.clip(ink / max(float(np.percentile(ink[lines], 99)), 0.05), 0, 1)
+
+
+def _stroke_ink(img: Image.Image, scale: float, bg_grey: np.ndarray, darker: bool, shape) -> np.ndarray:
+    """Ink of thin strokes at the work size, pooled so that a 2-px pen line stays dark after shrinking."""
+    grey = _pooled_grey(img, scale, darker, shape)
     ink = np.clip(bg_grey - grey if darker else grey - bg_grey, 0, None)
     peak = float(np.percentile(ink, 99.5))
     return np.clip(ink / max(peak, 0.05), 0, 1)

@@ -108,6 +108,44 @@ def test_phone_photo_of_a_pen_sketch_on_unevenly_lit_paper():
     assert (fin.pixels > 100).mean() > 0.3
 
 
+def tilted_page_photo(points, angle=8.0):
+    """A pen outline on a page that light falls off across, photographed askew so the table shows in the corners."""
+    page = to_image(shaded((720, 960), (0.95, 0.93, 0.88), (0.5, 0.48, 0.45)))
+    ink = Image.new("L", page.size, 0)
+    ImageDraw.Draw(page).line(points + [points[0]], fill=(30, 35, 90), width=6, joint="curve")
+    ImageDraw.Draw(ink).line(points + [points[0]], fill=255, width=6, joint="curve")
+    img = page.rotate(angle, Image.Resampling.BILINEAR, fillcolor=(120, 100, 85))  # a wooden table past the page
+    return jpeg(img.filter(ImageFilter.GaussianBlur(1.0)), 75), np.asarray(ink.rotate(angle)) > 0
+
+
+def test_pen_sketch_on_a_tilted_page_is_found_not_the_table_or_the_shading():
+    img, ink = tilted_page_photo([(x * 2 + 150, y * 3 + 80) for x, y in COAT])
+    fin = fashion_input(img)
+    assert fin.drawing and fin.outline_filled
+    assert np.allclose(fin.box, box_of(ink), atol=12), (fin.box, box_of(ink))
+    assert (fin.pixels > 100).mean() > 0.3  # the coat filled, not a wedge of table or a thin line
+
+
+def test_a_bag_with_a_dark_handle_photographed_is_not_taken_for_a_sketch():
+    bg = shaded((640, 480), (0.75, 0.82, 0.75), (0.55, 0.62, 0.55))  # a green table, light falling off
+    body = [(180, 200), (460, 200), (480, 420), (160, 420)]
+    a, m = paste(bg, body, (0.45, 0.05, 0.08))
+    img = to_image(a)
+    ImageDraw.Draw(img).arc((220, 60, 420, 340), 180, 360, fill=(90, 10, 15), width=7)  # the handle, thin and dark
+    fin = fashion_input(jpeg(img))
+    assert not fin.drawing, "the handle was read as pen lines and the bag filled as a sketch"
+    assert (fin.pixels > 100).mean() > 0.3
+
+
+def test_a_striped_shirt_photographed_is_not_taken_for_a_sketch():
+    bg = np.ones((480, 640, 3)) * (0.86, 0.86, 0.84)
+    a, m = paste(bg, COAT, (0.8, 0.8, 0.82), scale=1.3, offset=(150, 60))  # a light shirt on a light table
+    stripes = (np.arange(480) // 12 % 2 == 0)[:, None, None] & m[..., None]
+    a = np.where(stripes, (0.15, 0.15, 0.2), a)  # dark stripes, thin lines across the whole garment
+    fin = fashion_input(jpeg(to_image(a)))
+    assert not fin.drawing, "the stripes were read as pen lines"
+
+
 # --------------------------------------------------------------------------- photos
 
 
