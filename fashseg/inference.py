@@ -62,24 +62,29 @@ class Classifier:
 
     def classify(self, image, drawing: bool | None = None) -> Classification:
         fin = fashion_input(load_image(image, max_side=WORK_SIDE * STROKE_POOL), drawing=drawing)
-        probs = self.predict_pixels(fin.pixels[None])[0]
-        cam = self._grad_cam(normalize(torch.from_numpy(fin.pixels.copy())[None], self.mean, self.std))
+        probs, cam = self._probs_and_cam(normalize(torch.from_numpy(fin.pixels.copy())[None], self.mean, self.std))
         order = np.argsort(-probs)
         return Classification({self.classes[i]: float(probs[i]) for i in order}, fin, cam, self.threshold)
 
-    def _grad_cam(self, x: torch.Tensor) -> np.ndarray:
-        """Grad-CAM on the last conv block (7x7), upsampled to the input."""
+    def _probs_and_cam(self, x: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+        """Mirror-averaged probabilities (as ``fashion_probs``) and the top class's Grad-CAM, from one forward pass.
+
+        The picture and its mirror go through the convolutions once, without gradients;
+        only the head is differentiated, for the last conv block's (7x7) Grad-CAM of the
+        class the app shows, upsampled to the input.
+        """
         with torch.no_grad():
-            feats = self.model.features(self.model.stem(x))
-        feats.requires_grad_(True)  # backpropagate through the head only, not the whole network
+            feats = self.model.features(self.model.stem(torch.cat([x, x.flip(3)])))
+        feats.requires_grad_(True)
         with torch.enable_grad():
             logits = self.model.head(feats)
-            top = logits[0].argmax()
-            (grad,) = torch.autograd.grad(logits[0, top], feats)
-        weights = grad.mean((2, 3), keepdim=True)
-        cam = F.relu((weights * feats).sum(1, keepdim=True))
-        cam = F.interpolate(cam, size=x.shape[-2:], mode="bilinear", align_corners=False)[0, 0].detach()
-        return (cam / cam.max()).nan_to_num(0).numpy() if cam.max() > 0 else cam.numpy()
+            p = logits.float().softmax(1).detach()
+            probs = (p[:1] + p[1:]) / 2
+            (grad,) = torch.autograd.grad(logits[0, probs[0].argmax()], feats)
+        weights = grad[:1].mean((2, 3), keepdim=True)
+        cam = F.relu((weights * feats[:1].detach()).sum(1, keepdim=True))
+        cam = F.interpolate(cam, size=x.shape[-2:], mode="bilinear", align_corners=False)[0, 0]
+        return probs[0].numpy(), ((cam / cam.max()).nan_to_num(0).numpy() if cam.max() > 0 else cam.numpy())
 
     def first_layer_filters(self) -> np.ndarray:
         return self.model.stem.weight.detach()[:, 0].numpy()

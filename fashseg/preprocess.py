@@ -204,14 +204,17 @@ def fashion_input(img: Image.Image, drawing: bool | None = None, margin: float =
         drawing, darker, ink = True, True, pen
         fg = _main_object(pen > 0.3, keep=0.02)
     else:
+        main = None
         if drawing is None:
-            drawing = looks_like_drawing(ink, _main_object(fg))
+            main = _main_object(fg)
+            drawing = looks_like_drawing(ink, main)
         if not drawing:
             shadow = _shadow_like(rgb, bg, fg)
             removed = bool(shadow.any()) and shadow.sum() < 0.6 * fg.sum()
             if removed:
-                fg = ndimage.binary_opening(fg & ~shadow)  # and the thin rim a soft shadow edge leaves
-            fg = _main_object(fg)
+                fg = _main_object(ndimage.binary_opening(fg & ~shadow))  # and the thin rim a soft shadow edge leaves
+            else:
+                fg = main if main is not None else _main_object(fg)
         else:
             ink = _stroke_ink(img, scale, bg @ _THIRDS, darker, (h, w))
             fg = _main_object(_off_border((ink > 0.3) & ndimage.binary_dilation(fg, iterations=3)), keep=0.02)

@@ -28,6 +28,26 @@ def test_classifier_returns_all_classes_sorted_with_a_heat_map(tiny_checkpoints)
     assert r.heatmap.shape == (28, 28) and 0 <= r.heatmap.min() and r.heatmap.max() <= 1
 
 
+def test_served_probabilities_are_the_evaluated_ones_and_the_heat_map_is_the_shown_class(tiny_checkpoints):
+    """One forward pass serves both the answer and Grad-CAM; it must answer exactly what evaluation computes."""
+    import torch
+
+    from fashseg.preprocess import normalize
+
+    clf = Classifier(tiny_checkpoints / "fashion.pt")
+    for name in ("Trouser", "Sneaker", "Bag"):
+        r = clf.classify(draw(name, filled=True))
+        assert [r.probs[c] for c in clf.classes] == clf.predict_pixels(r.input.pixels[None])[0].tolist()
+        x = normalize(torch.from_numpy(r.input.pixels.copy())[None], clf.mean, clf.std)
+        feats = clf.model.features(clf.model.stem(x)).detach().requires_grad_(True)
+        logit = clf.model.head(feats)[0, clf.classes.index(r.top)]  # the class the app shows, not the unmirrored argmax
+        (grad,) = torch.autograd.grad(logit, feats)
+        cam = torch.relu((grad.mean((2, 3), keepdim=True) * feats).sum(1, keepdim=True))
+        cam = torch.nn.functional.interpolate(cam, size=(28, 28), mode="bilinear", align_corners=False)[0, 0].detach()
+        expected = (cam / cam.max()).numpy() if cam.max() > 0 else cam.numpy()
+        assert np.allclose(r.heatmap, expected, atol=1e-5)
+
+
 def test_segmenter_maps_back_to_the_original_size(tiny_checkpoints):
     seg = Segmenter(tiny_checkpoints / "facade.pt")
     s = seg.segment(Image.new("RGB", (300, 200), (200, 180, 150)))
