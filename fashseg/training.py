@@ -169,7 +169,7 @@ class Task:
     model: torch.nn.Module
     n_train: int
     batch: Callable  # (indices, generator) -> augmented (x, y) on the CPU
-    loss: Callable  # (fp32 output, y) -> (loss, hits, count) for the running training figure
+    loss: Callable  # (fp32 output, y) -> (loss, hits, count) for the running training figure (tensors: no sync per step)
     validate: Callable  # model -> {"val_loss": ..., "val_<metric>": ...}
     finish: Callable  # model -> what the final checkpoint stores beside the weights
     train_metric: str = "train_acc"
@@ -194,6 +194,8 @@ def fit(
         for b in bar:
             idx = perm[b * cfg.batch_size : (b + 1) * cfg.batch_size]
             xb, yb = task.batch(idx, gen)
+            if device.type == "cuda":  # page-locked, so the copies below overlap the previous step's kernels
+                xb, yb = xb.pin_memory(), yb.pin_memory()
             xb = xb.to(device, memory_format=torch.channels_last, non_blocking=True)
             yb = yb.to(device, non_blocking=True)
             with autocast(device, amp):
@@ -204,13 +206,14 @@ def fit(
             opt.step()
             sched.step()
             seen += len(idx)
-            loss_sum += loss.item() * len(idx)
+            loss_sum += loss.detach() * len(idx)
             hits, count = hits + h, count + c
-            bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{hits / max(1, count):.3f}")
+            if b % 20 == 0 or b == steps - 1:  # reading a figure waits for the device: not every step
+                bar.set_postfix(loss=f"{float(loss_sum) / seen:.3f}", acc=f"{float(hits) / max(1, float(count)):.3f}")
         rec = {
             "epoch": epoch + 1,
-            "train_loss": loss_sum / seen,
-            task.train_metric: hits / max(1, count),  # on augmented batches
+            "train_loss": float(loss_sum) / seen,
+            task.train_metric: float(hits) / max(1, float(count)),  # on augmented batches
             **task.validate(model),
             "seconds": time.time() - t0,
             "wall_seconds": wall0 + time.time() - t_start,  # since the run began, setup and validation included
@@ -340,7 +343,7 @@ def train_fashion(
         value = F.cross_entropy(logits, yb, label_smoothing=cfg.label_smoothing)
         if len(yb) < len(out):  # outlier exposure: anything that is not clothing should get no confident class
             value = value + cfg.outlier_weight * -out[len(yb) :].log_softmax(1).mean()
-        return value, (logits.argmax(1) == yb).sum().item(), len(yb)
+        return value, (logits.argmax(1) == yb).sum(), len(yb)
 
     def validate(model):
         probs = predict_fashion(model, x_va, device)
@@ -490,7 +493,7 @@ def train_facade(
     def loss(out, yb):
         valid = yb >= 0  # pixels outside the image after a crop are labelled -1
         value = F.cross_entropy(out, yb, weight=weights, ignore_index=-1)
-        return value, (out.argmax(1)[valid] == yb[valid]).sum().item(), valid.sum().item()
+        return value, (out.argmax(1)[valid] == yb[valid]).sum(), valid.sum()
 
     def validate(model):
         total, hits, pixels = 0.0, 0, 0
