@@ -347,10 +347,11 @@ def _pen_sketch(img: Image.Image, scale: float, grey: np.ndarray, fg: np.ndarray
     than any pen line), so light falling off across the page and the table showing
     past a tilted page's edge are not ink. It is a drawing when those strokes form
     one sizeable, thin, line-like figure that the smooth-background foreground
-    agrees with, and any solid foreground beyond the strokes is faint beside them
-    and either touches the frame or fades out without an edge (shading): a
-    photographed garment is a solid region with edges of its own, and its seams
-    and straps are not its outline.
+    agrees with, and no solid foreground with edges of its own lies around them
+    (a region as dark as the strokes right beside them, or enclosed by the
+    frame): shading fades out without an edge and the table past the page
+    touches the frame, while a photographed garment is a solid region with
+    edges, and its seams, print or a bag's handle are not its outline.
     """
     lift = _lift(grey)
     lifted = lift[lift > max(0.08, thr)]
@@ -378,14 +379,17 @@ def _pen_sketch(img: Image.Image, scale: float, grey: np.ndarray, fg: np.ndarray
     lab, _ = ndimage.label(solid)
     edge = np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))
     beside = solid & ndimage.binary_dilation(lines, iterations=6)
-    if beside.sum() > 0.3 * lines.sum() and np.median(raw[beside]) > 0.5 * np.median(raw[lines]):
-        return None  # the lines lie on a solid object about as dark as they are: a handle on a bag, seams on a shirt
+    dark_beside = beside.sum() > 0.3 * lines.sum() and np.median(raw[beside]) > 0.5 * np.median(raw[lines])
     inner = solid & ~np.isin(lab, edge)
-    if inner.sum() > 0.5 * lines.sum():
-        rim = inner & ~ndimage.binary_erosion(inner) & ~ndimage.binary_dilation(lines, iterations=4)
-        gy, gx = np.gradient(ndimage.uniform_filter(grey, 3))
-        if rim.any() and float(np.median(np.hypot(gx, gy)[rim])) > PEN_EDGE:
-            return None  # a solid object with edges of its own around the lines: a photo, whose seams drew them
+    gy, gx = np.gradient(ndimage.uniform_filter(grey, 3))
+    steep, near = np.hypot(gx, gy), ndimage.binary_dilation(lines, iterations=4)
+    for region, big in ((beside, dark_beside), (inner, inner.sum() > 0.5 * lines.sum())):
+        if not big:
+            continue
+        region = np.isin(lab, np.unique(lab[region]))  # the whole of each solid part there
+        rim = region & ~ndimage.binary_erosion(region, border_value=1) & ~near
+        if rim.any() and float(np.median(steep[rim])) > PEN_EDGE:
+            return None  # a solid object with edges of its own around the lines: a photo, whose seams, print or handle drew them
     ink = lift * ndimage.binary_dilation(lines, iterations=1)
     return np.clip(ink / max(float(np.percentile(ink[lines], 99)), 0.05), 0, 1)
 
