@@ -9,6 +9,8 @@ app still serves the rest. Handlers return plain Python values and raise
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,6 +107,10 @@ class Service:
         self._fashion_insights, self.fashion_insights_error = _try(lambda: FashionInsights(self.ckpt_dir))
         self._facade_insights, self.facade_insights_error = _try(lambda: FacadeInsights(self.ckpt_dir))
         self._downloads = Shelf("fashseg-downloads-", keep_files)
+        self._shown: OrderedDict[tuple, Image.Image] = OrderedDict()  # display copies of the last few uploads
+        self._shown_lock = threading.Lock()
+
+    SHOWN_KEEP = 4  # display copies kept (at most 1600x1200 RGB each, under 6 MB)
 
     # ------------------------------------------------------------------ status
     def problems(self) -> list[str]:
@@ -145,11 +151,34 @@ class Service:
         s = seg.segment(image)
         path = self._downloads.put(s.label_png(), "labels", "png", name=f"{_stem(image)}-labels.png")
         labels = s.labels
-        shown = _preview(s.image)
+        shown = self._display_copy(image, s.image)
         if shown.size != s.image.size:
             labels = np.asarray(Image.fromarray(labels).resize(shown.size, Image.Resampling.NEAREST))
         legend = legend_html(seg.classes, seg.colors, shares=s.shares)
         return SegmentResult(overlay(shown, labels, seg.colors, opacity), labels, legend, s.shares, path)
+
+    def _display_copy(self, image, decoded: Image.Image | None = None) -> Image.Image:
+        """The photo at display size, kept for the last few upload paths: every move of the opacity
+        slider or the class picker redraws the overlay, and decoding a 12-megapixel JPEG each time
+        would make the slider lag."""
+        key = None
+        if isinstance(image, (str, Path)):
+            try:
+                st = Path(image).stat()
+                key = (str(image), st.st_size, st.st_mtime_ns)
+            except OSError:
+                pass  # load_image below says what is wrong with it
+        with self._shown_lock:
+            if key in self._shown:
+                self._shown.move_to_end(key)
+                return self._shown[key]
+        shown = _preview(decoded if decoded is not None else to_rgb(load_image(image)))
+        if key is not None:
+            with self._shown_lock:
+                self._shown[key] = shown
+                while len(self._shown) > self.SHOWN_KEEP:
+                    self._shown.popitem(last=False)
+        return shown
 
     def facade_classes(self) -> list[str]:
         """The segmenter's class names (from its checkpoint); none when it is unavailable."""
@@ -163,7 +192,7 @@ class Service:
         opacity = checked_opacity(opacity)
         if highlight not in (None, "all", *seg.classes):
             raise InputError(f"There is no class {str(highlight)[:40]!r} to highlight. Pick one of: all, {', '.join(seg.classes)}.")
-        shown = _preview(to_rgb(load_image(image)))
+        shown = self._display_copy(image)
         pick = None if highlight in (None, "all") else seg.classes.index(highlight)
         return overlay(shown, labels, seg.colors, opacity, pick)
 

@@ -194,3 +194,23 @@ def test_output_files_stay_bounded_and_downloads_keep_their_name():
     shelf.put(im, "overlay", "jpeg")
     assert not Path(named).parent.exists()  # a download's own folder goes with it
     assert not list(shelf.dir.rglob("*.tmp")) and len(list(shelf.dir.iterdir())) == 3
+
+
+def test_moving_the_opacity_slider_does_not_decode_the_photo_again(tiny_checkpoints, tmp_path, monkeypatch):
+    import fashseg.service as S
+
+    svc = Service(tiny_checkpoints)
+    path = tmp_path / "building.jpg"
+    noise_photo(2000, 1500).save(path)
+    r = svc.segment(str(path), 0.5)
+    calls = []
+    real = S.load_image
+    monkeypatch.setattr(S, "load_image", lambda *a, **k: calls.append(a) or real(*a, **k))
+    again = svc.reblend(str(path), r.labels, 0.5)
+    assert np.array_equal(np.asarray(again), np.asarray(r.overlay))  # the same picture segment() showed
+    svc.reblend(str(path), r.labels, 0.9, svc.facade_classes()[3])
+    assert calls == [], "the photo was decoded again for a slider move"
+    other = tmp_path / "other.png"
+    noise_photo(300, 200).save(other)
+    svc.reblend(str(other), np.zeros((200, 300), np.uint8), 0.5)
+    assert len(calls) == 1  # a photo not seen before is decoded
