@@ -348,7 +348,7 @@ def _pen_sketch(img: Image.Image, scale: float, grey: np.ndarray, fg: np.ndarray
     past a tilted page's edge are not ink. It is a drawing when those strokes form
     one sizeable, thin, line-like figure that the smooth-background foreground
     agrees with, and no solid foreground with edges of its own lies around them
-    (a region as dark as the strokes right beside them, or enclosed by the
+    (a region as dark as the strokes right beside them, or one clear of the
     frame): shading fades out without an edge and the table past the page
     touches the frame, while a photographed garment is a solid region with
     edges, and its seams, print or a bag's handle are not its outline.

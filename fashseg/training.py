@@ -493,7 +493,7 @@ def train_facade(
     def loss(out, yb):
         valid = yb >= 0  # pixels outside the image after a crop are labelled -1
         value = F.cross_entropy(out, yb, weight=weights, ignore_index=-1)
-        return value, (out.argmax(1)[valid] == yb[valid]).sum(), valid.sum()
+        return value, ((out.argmax(1) == yb) & valid).sum(), valid.sum()  # no boolean indexing: it would wait for the device
 
     def validate(model):
         total, hits, pixels = 0.0, 0, 0
