@@ -28,6 +28,16 @@ def iou_per_class(cm: np.ndarray) -> np.ndarray:
         return np.where(denom > 0, tp / denom, np.nan)
 
 
+def wilson_interval(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % interval of a proportion; unlike p +- z*se it stays inside [0, 1] and works for 0 or n hits."""
+    if n <= 0:
+        return (float("nan"), float("nan"))
+    p = hits / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (float(max(0.0, centre - half)), float(min(1.0, centre + half)))
+
+
 def average_precision(scores, positive) -> float:
     """Area under the precision-recall curve as a step sum, sum_n (R_n - R_{n-1}) P_n.
 

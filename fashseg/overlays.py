@@ -43,7 +43,7 @@ def heatmap_overlay(pixels: np.ndarray, heat: np.ndarray, size: int = 280, alpha
     """The 28x28 input in grey with the heat map's colours on top, enlarged."""
     grey = np.repeat(pixels[..., None].astype(np.float32) / 255.0, 3, axis=2)
     rgb = colormaps[HEAT_COLORMAP](np.clip(heat, 0, 1))[..., :3]
-    mix = (1 - alpha) * grey + alpha * rgb * np.clip(heat, 0.15, 1)[..., None] / 1.0
+    mix = (1 - alpha) * grey + alpha * rgb * np.clip(heat, 0.15, 1)[..., None]
     img = Image.fromarray((np.clip(mix, 0, 1) * 255).astype(np.uint8), "RGB")
     return img.resize((size, size), Image.Resampling.BILINEAR)
 

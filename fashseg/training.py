@@ -365,7 +365,7 @@ def train_fashion(
     final = fit(task, out_dir, device, resume, amp, stop_after, t_start)
     if final is None:
         return None
-    return evaluate_fashion(final, cfg.data_dir, device, robustness=not cfg.limit)  # smoke runs skip the 3-minute benchmarks
+    return evaluate_fashion(final, cfg.data_dir, device, robustness=not cfg.limit)  # smoke runs skip the 8-minute benchmarks
 
 
 def robustness_metrics(model, ckpt, x: np.ndarray, y: np.ndarray, probs: np.ndarray, device, facade_dir=None) -> dict:

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from fashseg.metrics import average_precision, confusion_matrix, iou_per_class, per_class_accuracy
+from fashseg.metrics import average_precision, confusion_matrix, iou_per_class, per_class_accuracy, wilson_interval
 
 
 def test_confusion_matrix_counts_true_by_predicted():
@@ -45,3 +45,14 @@ def test_average_precision_matches_sklearn_definition_on_random_data():
         ap += (r - prev_r) * p
         prev_r = r
     assert average_precision(s, y) == pytest.approx(ap)
+
+
+def test_wilson_interval_by_hand():
+    # closed forms at the ends: 0 of n -> (0, z^2/(n+z^2)), n of n -> (n/(n+z^2), 1)
+    z2 = 1.96**2
+    assert wilson_interval(0, 10) == pytest.approx((0.0, z2 / (10 + z2)))
+    assert wilson_interval(10, 10) == pytest.approx((10 / (10 + z2), 1.0))
+    lo, hi = wilson_interval(168, 200)  # 84 % of the benchmark's former 200 garments
+    assert lo < 0.84 < hi and hi - lo == pytest.approx(0.10, abs=0.005)
+    assert wilson_interval(32, 200) == pytest.approx((1 - hi, 1 - lo))  # symmetric in hits and misses
+    assert np.isnan(wilson_interval(0, 0)[0])
