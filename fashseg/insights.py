@@ -28,11 +28,11 @@ def _trained(m: dict) -> str:
 
 
 def _interval(r: dict) -> str:
-    """The benchmark's 95 % interval, or a dash for artefacts written before it was recorded."""
+    """The benchmark's 95 % interval after the figure, or nothing for artefacts written before it was recorded."""
     if "ci95" not in r:
-        return "–"
+        return ""
     lo, hi = r["ci95"]
-    return f"{lo * 100:.0f}–{hi * 100:.0f}\u00a0%"
+    return f" ({lo * 100:.0f}\u2060–\u2060{hi * 100:.0f})"  # word joiners: the interval never breaks across lines
 
 
 class _Artefacts:
@@ -84,7 +84,7 @@ class FashionInsights(_Artefacts):
             "light_on_light": "light garment on a light table",
         }
         rows = "\n".join(
-            f"| {names.get(k, k)} | {r['accuracy'] * 100:.1f}\u00a0% | {_interval(r)} | {r['flagged_not_clothing'] * 100:.1f}\u00a0% |"
+            f"| {names.get(k, k)} | {r['accuracy'] * 100:.1f}\u00a0%{_interval(r)} | {r['flagged_not_clothing'] * 100:.1f}\u00a0% |"
             for k, r in m["renditions"].items()
         )
         nc = "\n".join(
@@ -93,7 +93,7 @@ class FashionInsights(_Artefacts):
         n = next(iter(m["renditions"].values()))["n"]
         return (
             f"**Drawings and phone photos** ({n} Fashion-MNIST test garments per condition, rendered as people send them and "
-            f"preprocessed exactly as the app does):\n\n| how the garment arrives | recognised | 95\u00a0% interval | flagged not clothing |\n|---|---|---|---|\n{rows}\n\n"
+            f"preprocessed exactly as the app does):\n\n| how the garment arrives | recognised (95\u00a0% interval) | flagged not clothing |\n|---|---|---|\n{rows}\n\n"
             f"**Not clothing** (flag: top class probability below {m['not_clothing_threshold'] * 100:.0f} %, chosen on validation data; "
             f"raised on {m['flagged_clean_test'] * 100:.1f} % of the clean test images):\n\n"
             f"| held-out pictures | n | not called clothing |\n|---|---|---|\n{nc}"
