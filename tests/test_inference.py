@@ -5,6 +5,7 @@ import shutil
 
 import numpy as np
 import pytest
+from conftest import CHECKPOINTS
 from PIL import Image
 
 from fashseg.inference import Classifier, Segmenter
@@ -218,8 +219,6 @@ def test_moving_the_opacity_slider_does_not_decode_the_photo_again(tiny_checkpoi
 
 def test_insights_show_each_benchmark_condition_with_its_interval(tmp_path):
     """The committed benchmark's 95 % intervals reach the insights tab; older artefacts without them show the figure alone."""
-    from conftest import CHECKPOINTS
-
     f = FashionInsights(CHECKPOINTS)
     md = f.robustness_markdown()
     for r in f.metrics["renditions"].values():
