@@ -66,23 +66,20 @@ class Classifier:
         order = np.argsort(-probs)
         return Classification({self.classes[i]: float(probs[i]) for i in order}, fin, cam, self.threshold)
 
+    @torch.no_grad()
     def _probs_and_cam(self, x: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
         """Mirror-averaged probabilities (as ``fashion_probs``) and the top class's Grad-CAM, from one forward pass.
 
-        The picture and its mirror go through the convolutions once, without gradients;
-        only the head is differentiated, for the last conv block's (7x7) Grad-CAM of the
-        class the app shows, upsampled to the input.
+        The head is global average pooling and one linear layer, so Grad-CAM's channel
+        weights (the class logit's gradient, averaged over the 7x7 map) are that layer's
+        row for the class over 49, a scale the map's normalisation removes: no backward
+        pass is needed (Grad-CAM equals CAM here, Zhou et al. 2016).
         """
-        with torch.no_grad():
-            feats = self.model.features(self.model.stem(torch.cat([x, x.flip(3)])))
-        feats.requires_grad_(True)
-        with torch.enable_grad():
-            logits = self.model.head(feats)
-            p = logits.float().softmax(1).detach()
-            probs = (p[:1] + p[1:]) / 2
-            (grad,) = torch.autograd.grad(logits[0, probs[0].argmax()], feats)
-        weights = grad[:1].mean((2, 3), keepdim=True)
-        cam = F.relu((weights * feats[:1].detach()).sum(1, keepdim=True))
+        feats = self.model.features(self.model.stem(torch.cat([x, x.flip(3)])))
+        p = self.model.head(feats).float().softmax(1)
+        probs = (p[:1] + p[1:]) / 2
+        weights = self.model.head[-1].weight[probs[0].argmax()].view(1, -1, 1, 1)
+        cam = F.relu((weights * feats[:1]).sum(1, keepdim=True))
         cam = F.interpolate(cam, size=x.shape[-2:], mode="bilinear", align_corners=False)[0, 0]
         return probs[0].numpy(), ((cam / cam.max()).nan_to_num(0).numpy() if cam.max() > 0 else cam.numpy())
 

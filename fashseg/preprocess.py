@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import io
 import struct
 import warnings
@@ -260,10 +261,13 @@ def _work_rgb(img: Image.Image) -> tuple[Image.Image, float]:
     return to_rgb(small), max(small.size) / max(img.size)
 
 
+@functools.lru_cache(maxsize=8)  # a handful of aspect ratios recur; 0.6 MB each at the work size
 def _quad_basis(h: int, w: int) -> np.ndarray:
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     yy, xx = yy / max(1, h - 1) * 2 - 1, xx / max(1, w - 1) * 2 - 1
-    return np.stack([np.ones_like(xx), xx, yy, xx * xx, xx * yy, yy * yy], -1)  # [H,W,6]
+    basis = np.stack([np.ones_like(xx), xx, yy, xx * xx, xx * yy, yy * yy], -1)  # [H,W,6]
+    basis.flags.writeable = False  # shared by every call of the same size
+    return basis
 
 
 def _fit_background(work: Image.Image) -> tuple[np.ndarray, float]:
@@ -330,9 +334,11 @@ def _pooled_grey(img: Image.Image, scale: float, darker: bool, shape) -> np.ndar
     k = int(min(STROKE_POOL, max(1, np.floor(1 / scale))))
     if k == 1:
         return np.asarray(to_rgb(img).convert("L").resize((w, h), Image.Resampling.BOX), dtype=np.float32) / 255.0
-    big = to_rgb(img).convert("L").resize((w * k, h * k), Image.Resampling.BOX)
-    a = np.asarray(big, dtype=np.float32).reshape(h, k, w, k) / 255.0
-    return a.min((1, 3)) if darker else a.max((1, 3))
+    big = np.asarray(to_rgb(img).convert("L").resize((w * k, h * k), Image.Resampling.BOX))
+    blocks = (
+        big.reshape(h, k, w, k).transpose(1, 3, 0, 2).reshape(k * k, h, w)
+    )  # numpy reduces one leading axis 30x faster than two strided ones
+    return (blocks.min(0) if darker else blocks.max(0)).astype(np.float32) / 255.0
 
 
 def _lift(grey: np.ndarray) -> np.ndarray:
@@ -374,15 +380,16 @@ def _pen_sketch(img: Image.Image, scale: float, grey: np.ndarray, fg: np.ndarray
         return None  # lines packed close together, as stripes or a print on a garment are; an outline is sparse
     if (lines & fg).sum() < 0.5 * lines.sum() or float(np.median(lift[lines])) < PEN_DARK:
         return None  # texture, folds and soft shadow edges: fainter than ink on paper
+    reach = ndimage.distance_transform_cdt(~lines, metric="taxicab")  # reach <= k: the lines dilated k times by a cross
     lab, _ = ndimage.label(fg)
-    solid = np.isin(lab, np.unique(lab[lines & fg])) & ~ndimage.binary_dilation(lines, iterations=3)
+    solid = np.isin(lab, np.unique(lab[lines & fg])) & (reach > 3)
     lab, _ = ndimage.label(solid)
     edge = np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))
-    beside = solid & ndimage.binary_dilation(lines, iterations=6)
+    beside = solid & (reach <= 6)
     dark_beside = beside.sum() > 0.3 * lines.sum() and np.median(raw[beside]) > 0.5 * np.median(raw[lines])
     inner = solid & ~np.isin(lab, edge)
     gy, gx = np.gradient(ndimage.uniform_filter(grey, 3))
-    steep, near = np.hypot(gx, gy), ndimage.binary_dilation(lines, iterations=4)
+    steep, near = np.hypot(gx, gy), reach <= 4
     for region, big in ((beside, dark_beside), (inner, inner.sum() > 0.5 * lines.sum())):
         if not big:
             continue
@@ -390,7 +397,7 @@ def _pen_sketch(img: Image.Image, scale: float, grey: np.ndarray, fg: np.ndarray
         rim = region & ~ndimage.binary_erosion(region, border_value=1) & ~near
         if rim.any() and float(np.median(steep[rim])) > PEN_EDGE:
             return None  # a solid object with edges of its own around the lines: a photo, whose seams, print or handle drew them
-    ink = lift * ndimage.binary_dilation(lines, iterations=1)
+    ink = lift * (reach <= 1)
     return np.clip(ink / max(float(np.percentile(ink[lines], 99)), 0.05), 0, 1)
 
 

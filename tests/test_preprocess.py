@@ -135,3 +135,19 @@ def test_facade_input_rescales_to_training_scale_keeping_aspect(size):
     h, w = out.shape[:2]
     assert abs(np.sqrt(h * w) - 256) < 4
     assert abs(w / h - size[0] / size[1]) < 0.05 * size[0] / size[1]
+
+
+@pytest.mark.parametrize("darker", [True, False])
+@pytest.mark.parametrize("size", [(640, 480), (333, 517)])
+def test_stroke_pooling_keeps_the_darkest_or_lightest_pixel_of_each_block(size, darker):
+    """The fast pooling must equal the plain definition: the extreme of each k x k block of the finer grey image."""
+    from fashseg.preprocess import STROKE_POOL, _pooled_grey
+
+    img = Image.fromarray(np.random.default_rng(1).integers(0, 256, (*size[::-1], 3), dtype=np.uint8))
+    h, w = 90, round(90 * size[0] / size[1])
+    scale = h / size[1]
+    k = int(min(STROKE_POOL, np.floor(1 / scale)))
+    fine = np.asarray(img.convert("L").resize((w * k, h * k), Image.Resampling.BOX), dtype=np.float32) / 255.0
+    blocks = [[fine[y * k : (y + 1) * k, x * k : (x + 1) * k] for x in range(w)] for y in range(h)]
+    expected = np.array([[(b.min() if darker else b.max()) for b in row] for row in blocks], np.float32)
+    assert k > 1 and np.array_equal(_pooled_grey(img, scale, darker, (h, w)), expected)
