@@ -335,9 +335,8 @@ def _pooled_grey(img: Image.Image, scale: float, darker: bool, shape) -> np.ndar
     if k == 1:
         return np.asarray(to_rgb(img).convert("L").resize((w, h), Image.Resampling.BOX), dtype=np.float32) / 255.0
     big = np.asarray(to_rgb(img).convert("L").resize((w * k, h * k), Image.Resampling.BOX))
-    blocks = (
-        big.reshape(h, k, w, k).transpose(1, 3, 0, 2).reshape(k * k, h, w)
-    )  # numpy reduces one leading axis 30x faster than two strided ones
+    # the k*k pixels of each block along one leading axis: numpy reduces that 30x faster than two strided axes
+    blocks = big.reshape(h, k, w, k).transpose(1, 3, 0, 2).reshape(k * k, h, w)
     return (blocks.min(0) if darker else blocks.max(0)).astype(np.float32) / 255.0
 
 
