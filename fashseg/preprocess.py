@@ -15,6 +15,7 @@ import functools
 import io
 import struct
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -199,7 +200,8 @@ def fashion_input(img: Image.Image, drawing: bool | None = None, margin: float =
         raise InputError("Nothing to classify: the picture is blank. Draw a piece of clothing or upload a photo of one.")
     darker = float(np.median(grey_diff[fg])) < 0
     ink = np.clip(-grey_diff if darker else grey_diff, 0, None)
-    pen = _pen_sketch(img, scale, rgb @ _THIRDS, fg, raw, thr) if drawing is None else None
+    pooled = functools.cache(lambda dark: _pooled_grey(img, scale, dark, (h, w)))  # the pen check and the drawing path share it
+    pen = _pen_sketch(pooled, scale, rgb @ _THIRDS, fg, raw, thr) if drawing is None else None
     removed = False
     if pen is not None:  # a pen sketch, found against the paper's own level: shading and table edges do not count
         drawing, darker, ink = True, True, pen
@@ -217,7 +219,7 @@ def fashion_input(img: Image.Image, drawing: bool | None = None, margin: float =
             else:
                 fg = main if main is not None else _main_object(fg)
         else:
-            ink = _stroke_ink(img, scale, bg @ _THIRDS, darker, (h, w))
+            ink = _stroke_ink(pooled(darker), bg @ _THIRDS, darker)
             fg = _main_object(_off_border((ink > 0.3) & ndimage.binary_dilation(fg, iterations=3)), keep=0.02)
             if not fg.any():
                 raise InputError("Nothing to classify: the drawing is too small or faint. Draw larger, with darker strokes.")
@@ -345,7 +347,9 @@ def _lift(grey: np.ndarray) -> np.ndarray:
     return ndimage.minimum_filter(ndimage.maximum_filter(grey, PEN_SPAN), PEN_SPAN) - grey
 
 
-def _pen_sketch(img: Image.Image, scale: float, grey: np.ndarray, fg: np.ndarray, raw: np.ndarray, thr: float) -> np.ndarray | None:
+def _pen_sketch(
+    pooled: Callable[[bool], np.ndarray], scale: float, grey: np.ndarray, fg: np.ndarray, raw: np.ndarray, thr: float
+) -> np.ndarray | None:
     """Ink [0,1] of a dark pen drawing, or None when the picture is not one.
 
     Each stroke is measured against the paper right beside it (a grey closing wider
@@ -363,7 +367,7 @@ def _pen_sketch(img: Image.Image, scale: float, grey: np.ndarray, fg: np.ndarray
     if lifted.size < 20 or float(np.median(lifted)) < 0.6 * PEN_DARK:
         return None  # nothing dark and thin enough to be ink: most photos stop here, for a millisecond
     if scale <= 0.5:  # lines under two source pixels wide: measure them again, min-pooled from the finer image
-        grey = _pooled_grey(img, scale, True, grey.shape)
+        grey = pooled(True)
         lift = _lift(grey)
     lines = _main_object(_off_border(lift > max(0.08, thr)), keep=0.02)
     if lines.sum() < 20:
@@ -400,9 +404,8 @@ def _pen_sketch(img: Image.Image, scale: float, grey: np.ndarray, fg: np.ndarray
     return np.clip(ink / max(float(np.percentile(ink[lines], 99)), 0.05), 0, 1)
 
 
-def _stroke_ink(img: Image.Image, scale: float, bg_grey: np.ndarray, darker: bool, shape) -> np.ndarray:
-    """Ink of thin strokes at the work size, pooled so that a 2-px pen line stays dark after shrinking."""
-    grey = _pooled_grey(img, scale, darker, shape)
+def _stroke_ink(grey: np.ndarray, bg_grey: np.ndarray, darker: bool) -> np.ndarray:
+    """Ink of thin strokes at the work size, from grey pooled so that a 2-px pen line stays dark after shrinking."""
     ink = np.clip(bg_grey - grey if darker else grey - bg_grey, 0, None)
     peak = float(np.percentile(ink, 99.5))
     return np.clip(ink / max(peak, 0.05), 0, 1)
