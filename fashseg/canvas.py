@@ -126,6 +126,7 @@ document.addEventListener('keydown', e => {
   undoBtn.click();
 });
 paint({clear: true});
+canvas.dataset.ready = 'true';  // the listeners are attached: scripts and tests wait for this before drawing
 """
 
 

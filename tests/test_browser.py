@@ -45,7 +45,14 @@ def site():
     with AppServer(CHECKPOINTS, log=SHOTS / "app.log") as app, sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-background-networking",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
         )
         yield app, browser
         browser.close()
@@ -55,11 +62,40 @@ def site():
 def open_page(site, size=DESKTOP, dark=False):
     app, browser = site
     pg = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    pg.app_log = app.log
     pg.joins = []  # the events this page sent to the server
-    pg.on("request", lambda r: pg.joins.append(json.loads(r.post_data)) if "queue/join" in r.url else None)
+    pg.on("request", lambda r: pg.joins.append(json.loads(r.post_data or "{}")) if "queue/join" in r.url else None)
+    pg.on("crash", lambda _: pg.joins.append({"crashed": True}))
     pg.goto(app.url + ("?__theme=dark" if dark else ""))
-    pg.locator("#canvas canvas").first.wait_for(timeout=30_000)
+    canvas_ready(pg)
     return pg
+
+
+def canvas_ready(pg) -> dict:
+    """Wait until the canvas listens (its script ran) and nothing covers its centre; return its box."""
+    pg.wait_for_function(
+        "() => { const c = document.querySelector('#canvas canvas'); if (!c || c.dataset.ready !== 'true') return false;"
+        " const r = c.getBoundingClientRect(); return r.width > 0 && document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === c; }",
+        timeout=30_000,
+    )
+    return pg.locator("#canvas canvas").first.bounding_box()
+
+
+def page_state(pg) -> str:
+    """What the page shows, for a failure message: the answer, the canvas, toasts, events sent, the server's last words."""
+    state = pg.evaluate(
+        """() => { const q = s => document.querySelector(s); const c = q('#canvas canvas');
+        return {label: q('[data-testid="label-output-value"]')?.innerText ?? null, note: q('#note')?.innerText?.slice(0, 200) ?? null,
+                busy: !!q('.progress-text, .eta-bar'), hint_shown: q('#canvas .hint') ? !q('#canvas .hint').hidden : null,
+                canvas_ready: c?.dataset.ready ?? null}; }"""
+    )
+    state |= {
+        "toasts": pg.locator(".toast-body").all_inner_texts(),
+        "events_sent": len(joins := getattr(pg, "joins", [])),
+        "crashed": {"crashed": True} in joins,
+    }
+    log = Path(pg.app_log).read_text(errors="replace").strip().splitlines()[-5:] if getattr(pg, "app_log", None) else []
+    return f"{state}; server log tail: {log}"
 
 
 def error_toasts(pg) -> list[str]:
@@ -67,7 +103,7 @@ def error_toasts(pg) -> list[str]:
 
 
 def draw_trousers(pg):
-    box = pg.locator("#canvas canvas").first.bounding_box()
+    box = canvas_ready(pg)
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     r = 0.35 * min(box["width"], box["height"])  # stay inside the visible drawing square
 
@@ -85,18 +121,25 @@ def draw_trousers(pg):
 
 
 def wait_for_label(pg, text, timeout=30_000):
-    pg.wait_for_function(
-        "t => { const e = document.querySelector('[data-testid=\"label-output-value\"]');"
-        " return e && e.innerText.trim() === t && !document.querySelector('.progress-text, .eta-bar'); }",
-        arg=text,
-        timeout=timeout,
-    )
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        pg.wait_for_function(
+            "t => { const e = document.querySelector('[data-testid=\"label-output-value\"]');"
+            " return e && e.innerText.trim() === t && !document.querySelector('.progress-text, .eta-bar'); }",
+            arg=text,
+            timeout=timeout,
+        )
+    except PlaywrightTimeout:
+        shot = SHOTS / f"FAILED-{text.replace('/', '-')}-{len(list(SHOTS.glob('FAILED-*')))}.png"
+        pg.screenshot(path=shot, full_page=True)
+        pytest.fail(f"no answer {text!r} within {timeout / 1000:.0f} s; the page: {page_state(pg)}; screenshot {shot}")
 
 
 def test_one_stroke_is_answered(site):
     """A garment drawn in one stroke is answered (Gradio's sketchpad once sent it in a form that read as an empty canvas)."""
     pg = open_page(site)
-    box = pg.locator("#canvas canvas").first.bounding_box()
+    box = canvas_ready(pg)
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     r = 0.35 * min(box["width"], box["height"])
     outline = [
@@ -156,7 +199,7 @@ def test_a_finger_draws_on_a_phone_without_scrolling_the_page(site):
     ctx = browser.new_context(viewport={"width": PHONE[0], "height": PHONE[1]}, has_touch=True, is_mobile=True, device_scale_factor=2)
     pg = ctx.new_page()
     pg.goto(site[0].url)
-    box = pg.locator("#canvas canvas").bounding_box(timeout=30_000)
+    box = canvas_ready(pg)
     cdp = ctx.new_cdp_session(pg)
     cx, cy, r = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, 0.35 * box["width"]
 
