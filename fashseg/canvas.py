@@ -101,14 +101,21 @@ canvas.addEventListener('pointerdown', e => {
   hint.hidden = true;
   paint(current);
 });
+// A busy page (or a fast finger) delivers one pointermove per frame for several
+// positions; drawing through all of them keeps corners that a straight line would cut.
+const extend = events => {
+  const last = current.points[current.points.length - 1];
+  const next = events.map(at).filter(([x, y], i, a) => { const [px, py] = i ? a[i - 1] : last; return x !== px || y !== py; });
+  if (!next.length) return;
+  current.points.push(...next);
+  paint({...current, points: [last, ...next]});
+};
 canvas.addEventListener('pointermove', e => {
   if (!current) return;
-  const last = current.points[current.points.length - 1];
-  const next = at(e);
-  current.points.push(next);
-  paint({...current, points: [last, next]});
+  const events = e.getCoalescedEvents ? e.getCoalescedEvents() : [];
+  extend(events.length ? events : [e]);
 });
-const end = () => { if (current) { current = null; send(); } };
+const end = e => { if (current) { if (e.type === 'pointerup') extend([e]); current = null; send(); } };
 canvas.addEventListener('pointerup', end);
 canvas.addEventListener('pointercancel', end);
 

@@ -72,13 +72,27 @@ def open_page(site, size=DESKTOP, dark=False):
 
 
 def canvas_ready(pg) -> dict:
-    """Wait until the canvas listens (its script ran) and nothing covers its centre; return its box."""
-    pg.wait_for_function(
+    """Wait until the page is idle (the load events answered), the canvas listens (its script ran) and nothing covers it."""
+    wait_until(
+        pg,
         "() => { const c = document.querySelector('#canvas canvas'); if (!c || c.dataset.ready !== 'true') return false;"
-        " const r = c.getBoundingClientRect(); return r.width > 0 && document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === c; }",
-        timeout=30_000,
+        " const r = c.getBoundingClientRect(); return r.width > 0 && !document.querySelector('.progress-text, .eta-bar')"
+        " && document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === c; }",
+        "the canvas ready to draw on",
     )
     return pg.locator("#canvas canvas").first.bounding_box()
+
+
+def wait_until(pg, js: str, what: str, arg=None, timeout: int = 30_000) -> None:
+    """``pg.wait_for_function``, failing with what the page showed and a screenshot instead of a bare timeout."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        pg.wait_for_function(js, arg=arg, timeout=timeout)
+    except PlaywrightTimeout:
+        shot = SHOTS / f"FAILED-{len(list(SHOTS.glob('FAILED-*')))}.png"
+        pg.screenshot(path=shot, full_page=True)
+        pytest.fail(f"no {what} within {timeout / 1000:.0f} s; the page: {page_state(pg)}; screenshot {shot}")
 
 
 def page_state(pg) -> str:
@@ -86,7 +100,7 @@ def page_state(pg) -> str:
     state = pg.evaluate(
         """() => { const q = s => document.querySelector(s); const c = q('#canvas canvas');
         return {label: q('[data-testid="label-output-value"]')?.innerText ?? null, note: q('#note')?.innerText?.slice(0, 200) ?? null,
-                busy: !!q('.progress-text, .eta-bar'), hint_shown: q('#canvas .hint') ? !q('#canvas .hint').hidden : null,
+                busy: [...document.querySelectorAll('.progress-text, .eta-bar')].map(e => e.closest('[id]')?.id ?? '?'), hint_shown: q('#canvas .hint') ? !q('#canvas .hint').hidden : null,
                 canvas_ready: c?.dataset.ready ?? null}; }"""
     )
     state |= {
@@ -121,19 +135,14 @@ def draw_trousers(pg):
 
 
 def wait_for_label(pg, text, timeout=30_000):
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    try:
-        pg.wait_for_function(
-            "t => { const e = document.querySelector('[data-testid=\"label-output-value\"]');"
-            " return e && e.innerText.trim() === t && !document.querySelector('.progress-text, .eta-bar'); }",
-            arg=text,
-            timeout=timeout,
-        )
-    except PlaywrightTimeout:
-        shot = SHOTS / f"FAILED-{text.replace('/', '-')}-{len(list(SHOTS.glob('FAILED-*')))}.png"
-        pg.screenshot(path=shot, full_page=True)
-        pytest.fail(f"no answer {text!r} within {timeout / 1000:.0f} s; the page: {page_state(pg)}; screenshot {shot}")
+    wait_until(
+        pg,
+        "t => { const e = document.querySelector('[data-testid=\"label-output-value\"]');"
+        " return e && e.innerText.trim() === t && !document.querySelector('.progress-text, .eta-bar'); }",
+        f"answer {text!r}",
+        arg=text,
+        timeout=timeout,
+    )
 
 
 def test_one_stroke_is_answered(site):
@@ -167,7 +176,28 @@ def test_one_stroke_is_answered(site):
 
 
 def no_label(pg):
-    pg.wait_for_function("() => !document.querySelector('[data-testid=\"label-output-value\"]')", timeout=30_000)
+    wait_until(pg, "() => !document.querySelector('[data-testid=\"label-output-value\"]')", "empty answer")
+
+
+def test_a_stroke_keeps_the_positions_a_busy_page_coalesced(site):
+    """A busy page hands several pointer positions to one pointermove; the corner among them is drawn, not cut."""
+    pg = open_page(site)
+    box = canvas_ready(pg)
+    pg.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.2)
+    pg.mouse.down()
+    ink = pg.evaluate(
+        """() => { const c = document.querySelector('#canvas canvas'), r = c.getBoundingClientRect();
+        const ev = (fx, fy) => new PointerEvent('pointermove', {clientX: r.left + fx * r.width, clientY: r.top + fy * r.height,
+                                                                pointerId: 1, pointerType: 'mouse', bubbles: true});
+        const corner = ev(0.2, 0.8), end = ev(0.8, 0.8);  // an L: down, then right, both inside one event
+        c.dispatchEvent(new PointerEvent('pointermove', {clientX: end.clientX, clientY: end.clientY, pointerId: 1,
+                                                         pointerType: 'mouse', bubbles: true, coalescedEvents: [corner, end]}));
+        const px = (fx, fy) => c.getContext('2d').getImageData(fx * c.width, fy * c.height, 1, 1).data[0];
+        return {corner: px(0.2, 0.8), shortcut: px(0.5, 0.5)}; }"""
+    )
+    pg.mouse.up()
+    assert ink == {"corner": 0, "shortcut": 255}, ink  # black at the corner, white on the diagonal a cut corner would draw
+    pg.close()
 
 
 def test_a_fresh_canvas_draws_at_once_and_again_after_clear_and_undo(site):
@@ -284,8 +314,8 @@ def _overlay_src(pg):
 
 
 def _wait_for_new_overlay(pg, old):
-    pg.wait_for_function(
-        "old => { const i = document.querySelector('#overlay img'); return i && i.src !== old && i.complete; }", arg=old, timeout=30_000
+    wait_until(
+        pg, "old => { const i = document.querySelector('#overlay img'); return i && i.src !== old && i.complete; }", "new overlay", arg=old
     )
 
 
