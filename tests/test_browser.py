@@ -65,7 +65,7 @@ def open_page(site, size=DESKTOP, dark=False):
     pg.app_log = app.log
     pg.joins = []  # the events this page sent to the server
     pg.on("request", lambda r: pg.joins.append(json.loads(r.post_data or "{}")) if "queue/join" in r.url else None)
-    pg.on("crash", lambda _: pg.joins.append({"crashed": True}))
+    pg.on("crash", lambda _: setattr(pg, "crashed", True))
     pg.goto(app.url + ("?__theme=dark" if dark else ""))
     canvas_ready(pg)
     return pg
@@ -105,8 +105,8 @@ def page_state(pg) -> str:
     )
     state |= {
         "toasts": pg.locator(".toast-body").all_inner_texts(),
-        "events_sent": len(joins := getattr(pg, "joins", [])),
-        "crashed": {"crashed": True} in joins,
+        "events_sent": len(getattr(pg, "joins", [])),
+        "crashed": getattr(pg, "crashed", False),
     }
     log = Path(pg.app_log).read_text(errors="replace").strip().splitlines()[-5:] if getattr(pg, "app_log", None) else []
     return f"{state}; server log tail: {log}"

@@ -220,7 +220,7 @@ def bench_browser(repeat: int) -> dict:
         out["browser_time_to_interactive"] = _stats(tti)
         pg = browser.new_page(viewport={"width": 1440, "height": 900})
         pg.goto(app.url)
-        box = pg.locator("#canvas canvas").bounding_box()
+        box = pg.locator("#canvas canvas[data-ready=true]").bounding_box()
         cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
         w = h = box["width"]
 
