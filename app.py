@@ -208,13 +208,19 @@ def classifier_insights(svc: Service, demo: gr.Blocks) -> None:
     with gr.Accordion("Per-class test accuracy as a table", open=False):
         gr.Markdown(ins.table_markdown())
     gr.Markdown(ins.robustness_markdown())
-    gr.Gallery(ins.gallery(), label="2 correct (✓) and 2 wrong (✗ true → predicted) test images per class", columns=5, height="auto")
+    gr.Gallery(
+        ins.gallery(),
+        label="2 correct (✓) and 2 wrong (✗ true → predicted) test images per class",
+        columns=5,
+        height="auto",
+        elem_classes="labelled-gallery",
+    )
     gr.Markdown("## Which images get confused?")
     with gr.Row():
         true_cls = gr.Dropdown(list(ins.classes), value="Shirt", label="True class")
         pred_cls = gr.Dropdown(list(ins.classes), value="T-shirt/top", label="Predicted as")
     confused_md = gr.Markdown()
-    confused_gallery = gr.Gallery(label="Confused test images", columns=6, height="auto")
+    confused_gallery = gr.Gallery(label="Confused test images", columns=6, height="auto", elem_classes="labelled-gallery")
     for dd in (true_cls, pred_cls):
         dd.change(confused, [true_cls, pred_cls], [confused_gallery, confused_md], api_visibility="private")
     demo.load(confused, [true_cls, pred_cls], [confused_gallery, confused_md], api_visibility="private")

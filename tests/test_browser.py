@@ -319,6 +319,35 @@ def _wait_for_new_overlay(pg, old):
     )
 
 
+def covered_pixels(pg, selector: str) -> dict:
+    """Height in CSS px of each picture in ``selector`` that its component's label covers (0 when the label sits above)."""
+    return pg.evaluate(
+        """sel => Object.fromEntries([...document.querySelectorAll(sel)].filter(b => b.offsetParent).map(b => {
+            const lab = b.querySelector('[data-testid="block-label"]'), pic = b.querySelector('img');
+            if (!lab || !pic) return [b.id || b.className, null];
+            const r = lab.getBoundingClientRect(), s = pic.getBoundingClientRect();
+            const across = Math.min(r.right, s.right) > Math.max(r.left, s.left);
+            return [b.id || lab.innerText.trim(), across ? Math.max(0, Math.min(r.bottom, s.bottom) - Math.max(r.top, s.top)) : 0]; }))""",
+        selector,
+    )
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_no_label_covers_a_picture(site, size):
+    """The 28x28 view shows all that the network receives: no label floats over it, the heat map or a gallery."""
+    pg = open_page(site, size)
+    pg.get_by_role("tab", name="Upload").click()
+    pg.locator('#photo input[type="file"]').set_input_files(str(EXAMPLES / "fashion" / "test0000_ankle_boot.png"))
+    wait_for_label(pg, "Ankle boot")
+    pg.locator("#heat img").wait_for(timeout=30_000)
+    assert covered_pixels(pg, "#seen, #heat") == {"seen": 0, "heat": 0}
+    pg.get_by_role("tab", name="Insights").click()
+    pg.locator(".labelled-gallery img").first.wait_for(timeout=30_000)
+    galleries = covered_pixels(pg, ".labelled-gallery")
+    assert len(galleries) == 2 and set(galleries.values()) == {0}, galleries
+    pg.close()
+
+
 def test_segment_then_type_keys_and_highlight_redraw_the_overlay(site):
     pg = open_page(site)
     pg.get_by_role("tab", name="Buildings").click()
@@ -326,6 +355,7 @@ def test_segment_then_type_keys_and_highlight_redraw_the_overlay(site):
     pg.locator("#legend .legend").wait_for(timeout=60_000)
     assert "window" in pg.locator("#legend").inner_text()
     pg.locator("#overlay img").wait_for(timeout=30_000)
+    assert covered_pixels(pg, "#overlay") == {"overlay": 0}  # the label sits above the overlay, not on it
     src = _overlay_src(pg)
     number = pg.locator('#opacity input[type="number"]')
     number.fill("0.9")
