@@ -45,13 +45,15 @@ CSS = """
 .md table th, .md table td { overflow-wrap: normal; word-break: normal; }  /* table words wrap whole, never split */
 .heat-key { display: flex; align-items: center; gap: 8px; font-size: var(--text-sm); color: var(--body-text-color); }
 .heat-key .bar { flex: 1; min-width: 60px; height: 10px; border-radius: 4px; }
-/* Labels above pictures, not floating over them: every pixel of the 28x28 view, the heat map, the overlay and
+/* Labels above pictures, not floating over them: every pixel of the uploads, the 28x28 view, the heat map, the overlay and
    the gallery thumbnails stays visible (a floating label hid their top 29 px, 48-68 px on a phone). */
-#seen, #heat, #overlay { display: flex; flex-direction: column; }
-:is(#seen, #heat, #overlay, .labelled-gallery) > [data-testid="block-label"] { position: static; align-self: flex-start; margin-bottom: 4px; }
-:is(#seen, #heat, #overlay) .image-container { flex: 1; min-height: 0; }
-:is(#seen, #heat, #overlay) .image-container :is(button, .image-frame) { height: 100%; }
-:is(#seen, #heat, #overlay) .image-frame img { width: 100%; height: 100%; object-fit: contain; }
+#seen, #heat, #overlay, #photo, #building { display: flex; flex-direction: column; }
+:is(#seen, #heat, #overlay, #photo, #building, .labelled-gallery) > [data-testid="block-label"] { position: static; align-self: flex-start; margin-bottom: 4px; }
+:is(#photo, #building) > [data-testid="block-label"] { max-width: calc(100% - 72px); }  /* clear of the upload's corner buttons */
+:is(#seen, #heat, #overlay, #photo, #building) .image-container { flex: 1; min-height: 0; height: auto; display: flex; flex-direction: column; }
+:is(#seen, #heat, #overlay, #photo, #building) :is(.image-container > button, .upload-container) { flex: 1; min-height: 0; height: auto; }
+:is(#seen, #heat, #overlay, #photo, #building) .image-frame { height: 100%; }
+:is(#seen, #heat, #overlay, #photo, #building) .image-frame img { width: 100%; height: 100%; object-fit: contain; }
 """
 
 # Run once in the browser. Gradio's tabs ignore the arrow keys that the ARIA tabs pattern

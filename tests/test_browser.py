@@ -334,13 +334,13 @@ def covered_pixels(pg, selector: str) -> dict:
 
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_no_label_covers_a_picture(site, size):
-    """The 28x28 view shows all that the network receives: no label floats over it, the heat map or a gallery."""
+    """The 28x28 view shows all that the network receives: no label floats over it, the upload, the heat map or a gallery."""
     pg = open_page(site, size)
     pg.get_by_role("tab", name="Upload").click()
     pg.locator('#photo input[type="file"]').set_input_files(str(EXAMPLES / "fashion" / "test0000_ankle_boot.png"))
     wait_for_label(pg, "Ankle boot")
     pg.locator("#heat img").wait_for(timeout=30_000)
-    assert covered_pixels(pg, "#seen, #heat") == {"seen": 0, "heat": 0}
+    assert covered_pixels(pg, "#photo, #seen, #heat") == {"photo": 0, "seen": 0, "heat": 0}
     pg.get_by_role("tab", name="Insights").click()
     pg.locator(".labelled-gallery img").first.wait_for(timeout=30_000)
     galleries = covered_pixels(pg, ".labelled-gallery")
@@ -355,7 +355,7 @@ def test_segment_then_type_keys_and_highlight_redraw_the_overlay(site):
     pg.locator("#legend .legend").wait_for(timeout=60_000)
     assert "window" in pg.locator("#legend").inner_text()
     pg.locator("#overlay img").wait_for(timeout=30_000)
-    assert covered_pixels(pg, "#overlay") == {"overlay": 0}  # the label sits above the overlay, not on it
+    assert covered_pixels(pg, "#building, #overlay") == {"building": 0, "overlay": 0}  # labels sit above the pictures
     src = _overlay_src(pg)
     number = pg.locator('#opacity input[type="number"]')
     number.fill("0.9")
