@@ -106,8 +106,8 @@ def clothing_tab(svc: Service) -> None:
             note = gr.Markdown(elem_id="note")
             verdict = gr.JSON(visible=False, label="Verdict")
             with gr.Row():
-                seen = gr.Image(label="Network input (28x28)", height=220, min_width=140, buttons=[], elem_id="seen")
-                heat = gr.Image(label="Grad-CAM: red drove the answer", height=220, min_width=140, buttons=[], elem_id="heat")
+                seen = gr.Image(label="Network input", height=220, min_width=140, buttons=[], elem_id="seen")
+                heat = gr.Image(label="Grad-CAM", height=220, min_width=140, buttons=[], elem_id="heat")
             gr.HTML(heat_key_html(), elem_id="heat-key")
     outs = [probs, seen, heat, note, verdict]
     # preprocess=False: handlers get the upload as sent (raw_upload), not re-saved by Gradio.

@@ -49,7 +49,9 @@ class Classifier:
         self.model, self.ckpt = load_model(path, "fashion")
         classes, norm = _meta(self.ckpt, path, "classes", "normalization")
         self.classes, self.mean, self.std = list(classes), norm["mean"], norm["std"]
-        self.threshold = float(self.ckpt.get("ood", {}).get("threshold", 0.0))
+        ood = self.ckpt.get("ood", {})
+        self.threshold = float(ood.get("threshold", 0.0))
+        self.drawing_threshold = float(ood.get("drawing_threshold", self.threshold))  # canvas drawings (see choose_drawing_threshold)
 
     def architecture(self) -> list[tuple[str, str, tuple, int]]:
         return layer_table(self.model, torch.zeros(1, 1, 28, 28))
@@ -64,7 +66,8 @@ class Classifier:
         fin = fashion_input(load_image(image, max_side=WORK_SIDE * STROKE_POOL), drawing=drawing)
         probs, cam = self._probs_and_cam(normalize(torch.from_numpy(fin.pixels.copy())[None], self.mean, self.std))
         order = np.argsort(-probs)
-        return Classification({self.classes[i]: float(probs[i]) for i in order}, fin, cam, self.threshold)
+        threshold = self.drawing_threshold if drawing else self.threshold
+        return Classification({self.classes[i]: float(probs[i]) for i in order}, fin, cam, threshold)
 
     @torch.no_grad()
     def _probs_and_cam(self, x: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:

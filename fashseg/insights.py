@@ -87,14 +87,19 @@ class FashionInsights(_Artefacts):
             f"| {names.get(k, k)} | {r['accuracy'] * 100:.1f}\u00a0%{_interval(r)} | {r['flagged_not_clothing'] * 100:.1f}\u00a0% |"
             for k, r in m["renditions"].items()
         )
-        nc = "\n".join(
-            f"| {k} | {v['n']} | {v['not_called_clothing'] * 100:.1f}\u00a0% |" for k, v in m["not_clothing"].items() if k != "all"
-        )
+        sets = {**m["not_clothing"], **m.get("not_clothing_drawn", {})}
+        nc = "\n".join(f"| {k} | {v['n']} | {v['not_called_clothing'] * 100:.1f}\u00a0% |" for k, v in sets.items() if k != "all")
         n = next(iter(m["renditions"].values()))["n"]
+        drawing = m.get("not_clothing_drawing_threshold")
+        canvas = (
+            f" on uploads; on canvas drawings below {drawing * 100:.0f} %, which still flags 90 % of validation scribbles, shapes and text"
+            if drawing is not None and drawing < m["not_clothing_threshold"]
+            else ""
+        )
         return (
             f"**Drawings and phone photos** ({n} Fashion-MNIST test garments per condition, rendered as people send them and "
             f"preprocessed exactly as the app does):\n\n| how the garment arrives | recognised (95\u00a0% interval) | flagged not clothing |\n|---|---|---|\n{rows}\n\n"
-            f"**Not clothing** (flag: top class probability below {m['not_clothing_threshold'] * 100:.0f} %, chosen on validation data; "
+            f"**Not clothing** (flag: top class probability below {m['not_clothing_threshold'] * 100:.0f} %{canvas}; chosen on validation data; "
             f"raised on {m['flagged_clean_test'] * 100:.1f} % of the clean test images):\n\n"
             f"| held-out pictures | n | not called clothing |\n|---|---|---|\n{nc}"
         )

@@ -22,6 +22,8 @@ from .preprocess import InputError, fashion_input
 PER_CLASS = 50  # 500 garments per condition: at the issues' 200 a 95 % interval is +-5 points, wider than the gaps judged
 SEED = 2026  # not a training seed
 HELD_OUT_SEED = 777_777
+VAL_DRAWN_SEED = 424_242  # canvas pictures that are not clothing, for choosing the drawing threshold: neither trained on nor held out
+DRAWN = ("scribble", "shapes", "text")  # what people put on a canvas that is not a garment
 
 Predict = Callable[[np.ndarray], np.ndarray]  # uint8 [N,28,28] -> probabilities [N,10]
 
@@ -33,11 +35,17 @@ def benchmark_indices(y: np.ndarray, per_class: int = PER_CLASS, seed: int = SEE
     return np.sort(np.concatenate([rng.choice(p, min(per_class, len(p)), replace=False) for p in pools]))
 
 
-def renditions_benchmark(predict: Predict, threshold: float, x: np.ndarray, y: np.ndarray, workers: int = 2) -> dict:
-    """Accuracy (overall and per class) and not-clothing flag rate per drawing and photo condition."""
+def renditions_benchmark(
+    predict: Predict, threshold: float, x: np.ndarray, y: np.ndarray, workers: int = 2, drawing_threshold: float | None = None
+) -> dict:
+    """Accuracy (overall and per class) and not-clothing flag rate per drawing and photo condition.
+
+    Canvas drawings are flagged below ``drawing_threshold`` (as the app does), everything else below ``threshold``.
+    """
     idx = benchmark_indices(y)
     out = {}
     for k, kind in enumerate([*R.DRAWINGS, *R.PHOTOS]):
+        flag_below = drawing_threshold if kind in R.CANVAS and drawing_threshold is not None else threshold
         px, ok = R.render_bank(x[idx], [kind] * len(idx), SEED + k, sizes=None, workers=workers)
         probs = predict(px[ok]) if ok.any() else np.zeros((0, 10))
         pred = np.full(len(idx), -1)
@@ -49,7 +57,7 @@ def renditions_benchmark(predict: Predict, threshold: float, x: np.ndarray, y: n
             "accuracy": float(right.mean()),
             "ci95": wilson_interval(int(right.sum()), len(idx)),
             "per_class_accuracy": [float(right[y[idx] == c].mean()) for c in range(10)],
-            "flagged_not_clothing": float((top < threshold).mean()),  # refused pictures count as flagged
+            "flagged_not_clothing": float((top < flag_below).mean()),  # refused pictures count as flagged
             "refused": int((~ok).sum()),
             "n": len(idx),
         }
@@ -95,14 +103,23 @@ def not_clothing_sets(facade_test: np.ndarray | None, n_generated: int = 100) ->
     return sets
 
 
-def not_clothing_benchmark(predict: Predict, threshold: float, sets: dict[str, list[Image.Image]]) -> dict:
-    """Share of each held-out set the app does not call clothing: flagged, or refused as showing no object."""
+def drawn_not_clothing(seed: int, n_each: int) -> list[Image.Image]:
+    """Scribbles, shapes and text, as someone might put them on the canvas instead of a garment."""
+    rng = np.random.default_rng(seed)
+    return [R.NOT_CLOTHING[kind](rng) for kind in DRAWN for _ in range(n_each)]
+
+
+def not_clothing_benchmark(predict: Predict, threshold: float, sets: dict[str, list[Image.Image]], drawing: bool | None = None) -> dict:
+    """Share of each held-out set the app does not call clothing: flagged, or refused as showing no object.
+
+    ``drawing`` True reads every picture as a canvas drawing (``/classify_drawing``), None as an upload.
+    """
     out = {}
     for name, pics in sets.items():
         flagged = refused = 0
         for img in pics:
             try:
-                px = fashion_input(img).pixels
+                px = fashion_input(img, drawing=drawing).pixels
             except InputError:
                 refused += 1
                 continue

@@ -128,11 +128,13 @@ class Service:
         r = clf.classify(image, drawing=drawing)
         p = r.probs[r.top]
         if r.clothing:
-            head = f"**{r.top}** ({p * 100:.1f} %)."
+            unsure = ", unsure" if p < clf.threshold else ""  # a drawing that passed only the canvas's lower bar
+            head = f"**{r.top}** ({p * 100:.1f} %{unsure})."
         else:
+            bar = "a drawn garment needs" if drawing else "nearly all real garments reach"
             head = (
                 f"⚠️ **This doesn't look like clothing.** The best guess, {r.top}, has only {p * 100:.0f} %, "
-                f"below the {r.threshold * 100:.0f} % that nearly all real garments reach, so the label is unreliable."
+                f"below the {r.threshold * 100:.0f} % that {bar}, so the label is unreliable."
             )
         verdict = {"clothing": r.clothing, "top": r.top, "probability": round(p, 4), "threshold": round(r.threshold, 4)}
         note = f"{head} {describe_preprocessing(r.input)}"

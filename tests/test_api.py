@@ -36,6 +36,15 @@ def test_a_building_is_not_clothing_over_the_api(client):
     assert "doesn't look like clothing" in note and len(label["confidences"]) == 10  # probabilities are still shown
 
 
+def test_a_drawing_is_judged_by_the_drawing_threshold_over_the_api(client, tmp_path):
+    path = tmp_path / "tshirt.png"
+    draw("T-shirt/top", filled=False).save(path)
+    *_, drawn = client.predict(handle_file(str(path)), api_name="/classify_drawing")
+    *_, uploaded = client.predict(handle_file(str(path)), api_name="/classify")
+    assert drawn["top"] == uploaded["top"] == "T-shirt/top"
+    assert 0 < drawn["threshold"] < uploaded["threshold"]  # the canvas's own, lower threshold (README "Not clothing")
+
+
 def test_segment_endpoint(client, tmp_path):
     path = tmp_path / "wide.jpg"
     Image.open(sorted((EXAMPLES / "facade").glob("*.jpg"))[0]).resize((640, 480)).save(path)

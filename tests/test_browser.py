@@ -341,6 +341,11 @@ def test_no_label_covers_a_picture(site, size):
     wait_for_label(pg, "Ankle boot")
     pg.locator("#heat img").wait_for(timeout=30_000)
     assert covered_pixels(pg, "#photo, #seen, #heat") == {"photo": 0, "seen": 0, "heat": 0}
+    boxes = [
+        pg.evaluate("s => { const r = document.querySelector(s).getBoundingClientRect(); return [r.top, r.height]; }", s)
+        for s in ("#seen img", "#heat img")
+    ]
+    assert abs(boxes[0][0] - boxes[1][0]) <= 1 and abs(boxes[0][1] - boxes[1][1]) <= 1, boxes  # side by side, the same size
     pg.get_by_role("tab", name="Insights").click()
     pg.locator(".labelled-gallery img").first.wait_for(timeout=30_000)
     galleries = covered_pixels(pg, ".labelled-gallery")

@@ -2,13 +2,15 @@
 
 import numpy as np
 import pytest
+import torch
 from conftest import CHECKPOINTS, EXAMPLES, KNOWN_MISS, need_fashion
 from PIL import Image
 
 from fashseg.data import load_fashion
 from fashseg.inference import Classifier, Segmenter
 from fashseg.labels import FASHION_CLASSES
-from tools.sketches import draw
+from fashseg.training import choose_drawing_threshold
+from tools.sketches import draw, icon_drawings
 
 
 @pytest.fixture(scope="module")
@@ -86,3 +88,21 @@ def test_drawn_examples_uploaded_as_files_are_recognised(clf):
     for name, expected in (("drawn_trousers_outline.png", "Trouser"), ("drawn_bag_filled.png", "Bag")):
         r = clf.classify(str(EXAMPLES / "fashion" / name))
         assert r.input.drawing and r.top == expected, (name, r.probs)
+
+
+def test_the_drawing_threshold_is_what_training_chooses_on_validation(clf):
+    """The committed drawing threshold reproduces from the chooser (validation scribbles, shapes and text only)."""
+    chosen = choose_drawing_threshold(clf.model, torch.device("cpu"), clf.threshold)
+    assert chosen["drawing_threshold"] == pytest.approx(clf.drawing_threshold, abs=1e-6)
+    assert chosen["val_flagged_drawn_not_clothing"] >= 0.9
+    assert (
+        choose_drawing_threshold(clf.model, torch.device("cpu"), 0.1, n_each=20)["drawing_threshold"] == 0.1
+    )  # never above the general one
+
+
+def test_icon_style_drawings_are_rarely_called_not_clothing(clf):
+    """Hand-drawn icons (tools.sketches.ICONS, never trained on) pass the canvas's threshold; the general one flagged one in six."""
+    answers = [clf.classify(img, drawing=True) for _, img in icon_drawings()]
+    top = np.array([r.probs[r.top] for r in answers])
+    assert all(r.threshold == clf.drawing_threshold for r in answers)
+    assert (top < clf.drawing_threshold).mean() <= 0.05 < (top < clf.threshold).mean()

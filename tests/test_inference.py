@@ -230,6 +230,10 @@ def test_insights_show_each_benchmark_condition_with_its_interval(tmp_path):
     old = json.loads((tmp_path / "fashion_metrics.json").read_text())
     for r in old["renditions"].values():
         del r["ci95"]
+    del old["not_clothing_drawn"], old["not_clothing_drawing_threshold"]
     (tmp_path / "fashion_metrics.json").write_text(json.dumps(old))
     plain = FashionInsights(tmp_path).robustness_markdown()
     assert "\u2060" not in plain and all(f"| {r['accuracy'] * 100:.1f}\u00a0% |" in plain for r in old["renditions"].values())
+    drawn = next(iter(f.metrics["not_clothing_drawn"]))
+    assert f"| {drawn} |" in md and f"on canvas drawings below {f.metrics['not_clothing_drawing_threshold'] * 100:.0f} %" in md
+    assert "on canvas drawings below" not in plain and drawn not in plain  # older artefacts: one threshold

@@ -9,6 +9,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from fashseg.inference import Classifier
 from fashseg.preprocess import fashion_input
+from tools.sketches import one_stroke_tshirt
 
 TROUSERS_NARROW = [(100, 30), (180, 30), (190, 250), (150, 250), (141, 120), (139, 120), (130, 250), (90, 250)]  # legs 20 px apart
 SNEAKER = [(30, 150), (110, 140), (150, 175), (240, 195), (255, 230), (30, 235)]
@@ -211,3 +212,17 @@ def test_non_clothing_is_flagged(clf):
     for img in (scribble, building):
         r = clf.classify(img)
         assert not r.clothing and r.probs[r.top] < r.threshold
+
+
+def test_canvas_drawings_have_their_own_lower_not_clothing_threshold(clf):
+    """People draw garments in proportions Fashion-MNIST never shows; a scribble on the canvas is still flagged."""
+    assert 0 < clf.drawing_threshold < clf.threshold
+    tshirt = one_stroke_tshirt()
+    drawn, uploaded = clf.classify(tshirt, drawing=True), clf.classify(tshirt)
+    assert drawn.threshold == clf.drawing_threshold and uploaded.threshold == clf.threshold
+    assert drawn.top == "T-shirt/top" and drawn.clothing, drawn.probs  # long sleeves held out: under the general threshold
+    assert drawn.probs[drawn.top] < clf.threshold
+    rng = np.random.default_rng(5)
+    scribble = Image.new("RGB", (400, 400), "white")
+    ImageDraw.Draw(scribble).line([tuple(p) for p in rng.uniform(60, 340, (12, 2))], fill="black", width=6)
+    assert not clf.classify(scribble, drawing=True).clothing

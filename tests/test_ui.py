@@ -5,12 +5,13 @@ import io
 
 import pytest
 from conftest import CHECKPOINTS
+from PIL import Image, ImageDraw
 
 from fashseg.canvas import NOT_A_DRAWING, drawn_picture
 from fashseg.preprocess import InputError
 from fashseg.service import Service
 from fashseg.ui import raw_upload
-from tools.sketches import draw
+from tools.sketches import draw, one_stroke_tshirt
 
 
 def test_the_canvas_value_reaches_the_classifier_as_a_drawing():
@@ -21,6 +22,22 @@ def test_the_canvas_value_reaches_the_classifier_as_a_drawing():
     assert drawn_picture(value) == value
     r = Service(CHECKPOINTS).classify_drawing(drawn_picture(value))
     assert r.verdict["top"] == "Trouser" and "read it as a drawing" in r.note
+
+
+def test_a_drawing_under_the_general_bar_is_answered_but_called_unsure():
+    img = one_stroke_tshirt()
+    svc = Service(CHECKPOINTS)
+    r = svc.classify_drawing(img)
+    assert r.verdict["clothing"] and r.verdict["probability"] < svc.classifier.threshold
+    assert r.note.startswith(f"**T-shirt/top** ({r.verdict['probability'] * 100:.1f} %, unsure).")
+    assert ", unsure" not in svc.classify_drawing(draw("Trouser", filled=True)).note
+
+
+def test_a_scribble_on_the_canvas_is_told_the_drawing_bar():
+    scribble = Image.new("RGB", (400, 400), "white")
+    ImageDraw.Draw(scribble).line([(60, 300), (200, 80), (90, 120), (330, 330), (300, 70)], fill="black", width=6)
+    r = Service(CHECKPOINTS).classify_drawing(scribble)
+    assert r.verdict["clothing"] is False and f"below the {r.verdict['threshold'] * 100:.0f} % that a drawn garment needs" in r.note
 
 
 @pytest.mark.parametrize("value", ["/etc/passwd", "data:text/plain;base64,aGk=", 5, {"path": "/etc/passwd"}, b"\x89PNG"])
