@@ -92,7 +92,8 @@ class FashionInsights(_Artefacts):
         n = next(iter(m["renditions"].values()))["n"]
         drawing = m.get("not_clothing_drawing_threshold")
         canvas = (
-            f" on uploads; on canvas drawings below {drawing * 100:.0f} %, which still flags 90 % of validation scribbles, shapes and text"
+            f" on uploads; on canvas drawings below {drawing * 100:.0f} %, which still flags "
+            f"{m['not_clothing_validation']['val_flagged_drawn_not_clothing'] * 100:.0f} % of validation scribbles, shapes and text"
             if drawing is not None and drawing < m["not_clothing_threshold"]
             else ""
         )

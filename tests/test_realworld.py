@@ -204,12 +204,16 @@ def test_drawings_are_recognised(clf, name, make):
     assert r.top == name and r.clothing, r.probs
 
 
-def test_non_clothing_is_flagged(clf):
+def scribble():
     rng = np.random.default_rng(5)
-    scribble = Image.new("RGB", (400, 400), "white")
-    ImageDraw.Draw(scribble).line([tuple(p) for p in rng.uniform(60, 340, (12, 2))], fill="black", width=6)
+    img = Image.new("RGB", (400, 400), "white")
+    ImageDraw.Draw(img).line([tuple(p) for p in rng.uniform(60, 340, (12, 2))], fill="black", width=6)
+    return img
+
+
+def test_non_clothing_is_flagged(clf):
     building = Image.open(sorted((EXAMPLES / "facade").glob("*.jpg"))[0])
-    for img in (scribble, building):
+    for img in (scribble(), building):
         r = clf.classify(img)
         assert not r.clothing and r.probs[r.top] < r.threshold
 
@@ -222,7 +226,4 @@ def test_canvas_drawings_have_their_own_lower_not_clothing_threshold(clf):
     assert drawn.threshold == clf.drawing_threshold and uploaded.threshold == clf.threshold
     assert drawn.top == "T-shirt/top" and drawn.clothing, drawn.probs  # long sleeves held out: under the general threshold
     assert drawn.probs[drawn.top] < clf.threshold
-    rng = np.random.default_rng(5)
-    scribble = Image.new("RGB", (400, 400), "white")
-    ImageDraw.Draw(scribble).line([tuple(p) for p in rng.uniform(60, 340, (12, 2))], fill="black", width=6)
-    assert not clf.classify(scribble, drawing=True).clothing
+    assert not clf.classify(scribble(), drawing=True).clothing
