@@ -41,6 +41,8 @@ CSS = """
 #note p { margin: 0; }
 .caption-label { white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 @media (max-width: 500px) { .caption-label { font-size: 11px; padding: 2px 4px; } }
+/* On a narrow screen the galleries wrap into as many columns as fit: a fixed 5 or 6 of at least 100 px ran off a phone. */
+@media (max-width: 640px) { .labelled-gallery div.grid-container { grid-template-columns: repeat(auto-fill, minmax(96px, 1fr)); } }
 .dark { --color-accent: var(--primary-300); }  /* the selected tab's text, readable on the dark background */
 .md table th, .md table td { overflow-wrap: normal; word-break: normal; }  /* table words wrap whole, never split */
 .heat-key { display: flex; align-items: center; gap: 8px; font-size: var(--text-sm); color: var(--body-text-color); }

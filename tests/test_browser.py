@@ -391,6 +391,14 @@ def test_insights_captions_plots_and_architecture(site, size):
         "() => [...document.querySelectorAll('.caption-label')].filter(e => e.scrollWidth > e.clientWidth).map(e => e.innerText)"
     )
     assert captions.count() >= 40 and cut == []
+    # every thumbnail of both galleries lies inside its gallery: on a phone a fixed 5- or 6-column grid hid 2 or 3 of them per row
+    outside = pg.evaluate(
+        """() => [...document.querySelectorAll('.labelled-gallery')].map(g => {
+            const box = g.getBoundingClientRect();
+            return [...g.querySelectorAll('.thumbnail-item')].filter(t => {
+              const r = t.getBoundingClientRect(); return r.left < box.left - 1 || r.right > box.right + 1; }).length; })"""
+    )
+    assert len(outside) == 2 and outside == [0, 0], outside
     broken = pg.evaluate(
         """() => [...document.querySelectorAll('.md td, .md th')].flatMap(cell => {
             const words = [], walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
