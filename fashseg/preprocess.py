@@ -38,6 +38,7 @@ def normalize(x_uint8: torch.Tensor, mean, std) -> torch.Tensor:
 MAX_PIXELS = 50_000_000  # ~8000x6000; larger images are refused as likely decompression bombs
 MAX_BYTES = 25 * 1024 * 1024  # the same cap as the app's upload limit, for data: URLs too
 MIN_SIDE = 8
+PICTURE_FORMATS = "PNG, JPEG, WebP, BMP or GIF"  # what the messages ask for instead of a file that is not a picture
 # Limits are checked explicitly from the header (below), never by changing Pillow's globals per request;
 # Pillow's own bomb warning would only repeat that check, so it is silenced once, here.
 warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -118,7 +119,7 @@ def _open(src) -> Image.Image:
     except Image.DecompressionBombError as e:
         raise InputError(f"The image is too large to open safely. Resize it below {MAX_PIXELS / 1e6:.0f} megapixels.") from e
     except Image.UnidentifiedImageError as e:
-        raise InputError(f"{name} is not an image Pillow can read. Upload a PNG, JPEG, WebP, BMP or GIF.") from e
+        raise InputError(f"{name} is not an image Pillow can read. Upload a {PICTURE_FORMATS}.") from e
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as e:
         raise InputError("The image could not be decoded: it may be truncated or corrupt. Save it again and re-upload.") from e
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import json
 import logging
 import math
 import traceback
@@ -18,7 +19,7 @@ from PIL import Image
 
 from .checkpoint import CheckpointError
 from .files import Shelf
-from .preprocess import InputError
+from .preprocess import PICTURE_FORMATS, InputError
 from .service import Unavailable
 
 log = logging.getLogger("fashseg")
@@ -62,8 +63,9 @@ CSS = """
 # promises: Left/Right (wrapping), Home and End now move between tabs. Then, after every
 # change of the page, fill in names that screen readers need (matplotlib images are
 # "undefined plot", example thumbnails are unnamed buttons, empty placeholders carry an
-# aria-label without a role).
-POLISH_JS = """
+# aria-label without a role), and word Gradio's own refusal of a file that is not an image
+# ("Only image/* allowed.") as the app's other refusals are: one sentence with the fix.
+POLISH_JS = r"""
 () => {
   document.addEventListener('keydown', e => {
     const tab = e.target.closest && e.target.closest('[role="tab"]');
@@ -90,11 +92,18 @@ POLISH_JS = """
       if (b.getAttribute('aria-label') !== name) b.setAttribute('aria-label', name);
     });
     document.querySelectorAll('.empty[aria-label]:not([role])').forEach(e => e.setAttribute('role', 'img'));
+    document.querySelectorAll('[data-testid="toast-text"]').forEach(t => {
+      const m = t.firstChild?.nodeType === 3 && t.firstChild.data.match(/^Invalid file types?: (.+)\. Only image\/\* allowed\.$/);
+      if (!m) return;
+      t.firstChild.data = `${m[1]} ${m[0].startsWith('Invalid file types') ? 'are' : 'is'} not a picture: ${NOT_A_PICTURE_FIX}`;
+      const title = t.closest('[data-testid="toast-body"]')?.querySelector('.toast-title')?.firstChild;
+      if (title?.nodeType === 3) title.data = 'Cannot do that ';
+    });
   };
   new MutationObserver(polish).observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ['class']});
   polish();
 }
-"""
+""".replace("NOT_A_PICTURE_FIX", json.dumps(f"upload a {PICTURE_FORMATS}."))
 
 
 def raw_upload(payload):

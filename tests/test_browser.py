@@ -266,6 +266,26 @@ def test_each_upload_runs_once_and_a_replacement_shows_no_error(site):
     pg.close()
 
 
+def test_a_file_that_is_not_a_picture_is_refused_in_one_plain_sentence(site, tmp_path):
+    """Gradio stops it in the browser with "Only image/* allowed."; the app words it as its other refusals."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a picture")
+    pg = open_page(site)
+    pg.get_by_role("tab", name="Upload").click()
+    for tab, box in ((None, "#photo"), ("Buildings", "#building")):
+        if tab:
+            pg.locator(".toast-body .toast-close").first.click()
+            pg.get_by_role("tab", name=tab).click()
+        pg.locator(f'{box} input[type="file"]').set_input_files(str(notes))
+        pg.locator(".toast-body.error").first.wait_for(timeout=10_000)
+        pg.wait_for_timeout(200)
+        toast = pg.locator(".toast-body.error")
+        assert toast.count() == 1, error_toasts(pg)
+        assert toast.locator(".toast-title").inner_text().strip() == "Cannot do that"
+        assert toast.get_by_test_id("toast-text").inner_text() == "notes.txt is not a picture: upload a PNG, JPEG, WebP, BMP or GIF."
+    pg.close()
+
+
 def test_examples_answer_in_one_click(site):
     pg = open_page(site)
     pg.get_by_role("tab", name="Upload").click()
