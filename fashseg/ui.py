@@ -23,6 +23,7 @@ from .preprocess import PICTURE_FORMATS, InputError
 from .service import Unavailable
 
 log = logging.getLogger("fashseg")
+REFUSED = "Cannot do that"  # the title of every refusal's toast
 
 
 # Soft's indigo one shade darker, and darker grey for secondary text: Gradio's defaults
@@ -97,13 +98,13 @@ POLISH_JS = r"""
       if (!m) return;
       t.firstChild.data = `${m[1]} ${m[0].startsWith('Invalid file types') ? 'are' : 'is'} not a picture: ${NOT_A_PICTURE_FIX}`;
       const title = t.closest('[data-testid="toast-body"]')?.querySelector('.toast-title')?.firstChild;
-      if (title?.nodeType === 3) title.data = 'Cannot do that ';
+      if (title?.nodeType === 3) title.data = REFUSED + ' ';
     });
   };
   new MutationObserver(polish).observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ['class']});
   polish();
 }
-""".replace("NOT_A_PICTURE_FIX", json.dumps(f"upload a {PICTURE_FORMATS}."))
+""".replace("NOT_A_PICTURE_FIX", json.dumps(f"upload a {PICTURE_FORMATS}.")).replace("REFUSED", json.dumps(REFUSED))
 
 
 def raw_upload(payload):
@@ -137,7 +138,7 @@ def user_errors(fn):
         try:
             return fn(*args, **kwargs)
         except (InputError, Unavailable, CheckpointError) as e:
-            raise gr.Error(str(e), title="Cannot do that", print_exception=False) from None
+            raise gr.Error(str(e), title=REFUSED, print_exception=False) from None
         except gr.Error:
             raise
         except Exception as e:
@@ -186,16 +187,16 @@ def plain_refusals(demo: gr.Blocks) -> gr.Blocks:
     async def preprocess_data(block_fn, inputs, state, explicit_call=False):
         components = list(block_fn.inputs)
         if len(inputs) < len(components):
-            raise gr.Error(WRONG_COUNT.format(got=len(inputs), need=len(components)), title="Cannot do that", print_exception=False)
+            raise gr.Error(WRONG_COUNT.format(got=len(inputs), need=len(components)), title=REFUSED, print_exception=False)
         for component, value in zip(components, inputs):
             if (message := _refusal(component, value)) is not None:
-                raise gr.Error(message, title="Cannot do that", print_exception=False)
+                raise gr.Error(message, title=REFUSED, print_exception=False)
         try:
             return await original(block_fn, inputs, state, explicit_call)
         except Exception as e:
             log.warning("refused a request the framework could not read (%s in %s)", type(e).__name__, block_fn.name)
             message = NOT_A_PICTURE if any(isinstance(c, gr.Image) for c in components) else UNREADABLE
-            raise gr.Error(message, title="Cannot do that", print_exception=False) from None
+            raise gr.Error(message, title=REFUSED, print_exception=False) from None
 
     demo.preprocess_data = preprocess_data
     return demo
