@@ -23,7 +23,7 @@ from .preprocess import PICTURE_FORMATS, InputError
 from .service import Unavailable
 
 log = logging.getLogger("fashseg")
-REFUSED = "Cannot do that"  # the title of every refusal's toast
+REFUSED = "Cannot do that"  # every refusal's title (API clients read it; Gradio 6's toast shows its own "Error")
 
 
 # Soft's indigo one shade darker, and darker grey for secondary text: Gradio's defaults
@@ -97,14 +97,12 @@ POLISH_JS = r"""
       const m = t.firstChild?.nodeType === 3 && t.firstChild.data.match(/^Invalid file types?: (.+)\. Only image\/\* allowed\.$/);
       if (!m) return;
       t.firstChild.data = `${m[1]} ${m[0].startsWith('Invalid file types') ? 'are' : 'is'} not a picture: ${NOT_A_PICTURE_FIX}`;
-      const title = t.closest('[data-testid="toast-body"]')?.querySelector('.toast-title')?.firstChild;
-      if (title?.nodeType === 3) title.data = REFUSED + ' ';
     });
   };
   new MutationObserver(polish).observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ['class']});
   polish();
 }
-""".replace("NOT_A_PICTURE_FIX", json.dumps(f"upload a {PICTURE_FORMATS}.")).replace("REFUSED", json.dumps(REFUSED))
+""".replace("NOT_A_PICTURE_FIX", json.dumps(f"upload a {PICTURE_FORMATS}."))
 
 
 def raw_upload(payload):
