@@ -149,7 +149,7 @@ def user_errors(fn):
 
 
 # The framework's own refusals, in the app's words: one sentence naming the problem and the fix.
-NOT_A_PICTURE = "The request does not hold a picture upload. Upload the picture as a PNG, JPEG, WebP, BMP or GIF file."
+NOT_A_PICTURE = f"The request does not hold a picture upload. Upload the picture as a {PICTURE_FORMATS} file."
 NO_REMOTE_URLS = "Pictures are not fetched from web addresses. Download the picture and upload the file instead."
 BAD_NUMBER = "The {label} must be a number from {lo:g} to {hi:g}."
 WRONG_COUNT = "The request sends {got} input values where this endpoint takes {need}; see the API page for their order."
