@@ -112,10 +112,14 @@ def clothing_tab(svc: Service) -> None:
     outs = [probs, seen, heat, note, verdict]
     # preprocess=False: handlers get the upload as sent (raw_upload), not re-saved by Gradio.
     # One answer per action: an upload (not the clear that precedes a replacement) runs the network once.
-    photo.upload(classify, photo, outs, api_name="classify", preprocess=False)
+    # After a refusal the toast says why; the previous answer goes, so it is not read as this picture's.
+    for answered in (
+        photo.upload(classify, photo, outs, api_name="classify", preprocess=False),
+        examples.load_input_event.then(classify, photo, outs, api_name="classify_example", api_visibility="private", preprocess=False),
+        drawing_file.upload(classify_drawing, drawing_file, outs, api_name="classify_drawing", preprocess=False),
+    ):
+        answered.failure(cleared, None, outs, api_visibility="private", show_progress="hidden")
     photo.clear(cleared, None, outs, api_visibility="private")
-    examples.load_input_event.then(classify, photo, outs, api_name="classify_example", api_visibility="private", preprocess=False)
-    drawing_file.upload(classify_drawing, drawing_file, outs, api_name="classify_drawing", preprocess=False)
     canvas.change(
         classify_canvas,
         canvas,
@@ -169,9 +173,14 @@ def buildings_tab(svc: Service) -> None:
     seg_labels = gr.State()
     seg_outs = [seg_img, legend, shares, label_png, seg_labels]
     # preprocess=False throughout: handlers get the upload as sent (raw_upload), not re-saved by Gradio
-    examples.load_input_event.then(segment_example, building, [*seg_outs, opacity, highlight], api_visibility="private", preprocess=False)
-    seg_btn.click(segment, [building, opacity], seg_outs, api_name="segment", preprocess=False)
-    building.upload(segment, [building, opacity], seg_outs, api_visibility="private", preprocess=False)
+    for answered in (
+        examples.load_input_event.then(
+            segment_example, building, [*seg_outs, opacity, highlight], api_visibility="private", preprocess=False
+        ),
+        seg_btn.click(segment, [building, opacity], seg_outs, api_name="segment", preprocess=False),
+        building.upload(segment, [building, opacity], seg_outs, api_visibility="private", preprocess=False),
+    ):
+        answered.failure(lambda: (None,) * len(seg_outs), None, seg_outs, api_visibility="private", show_progress="hidden")
     # typing a value, arrow keys and dragging all redraw; only the latest value is drawn
     for control in (opacity, highlight):
         control.change(

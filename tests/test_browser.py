@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CHECKPOINTS, ROOT
+from PIL import Image
 
 from tools.appserver import AppServer
 
@@ -282,6 +283,47 @@ def test_a_file_that_is_not_a_picture_is_refused_in_one_plain_sentence(site, tmp
         toast = pg.locator(".toast-body.error")
         assert toast.count() == 1, error_toasts(pg)
         assert toast.get_by_test_id("toast-text").inner_text() == "notes.txt is not a picture: upload a PNG, JPEG, WebP, BMP or GIF."
+    pg.close()
+
+
+def shown_errors(pg, *boxes: str) -> dict:
+    """The 'Error' marks Gradio's status tracker leaves on output boxes, by box id (visible ones only)."""
+    return pg.evaluate(
+        """ids => Object.fromEntries(ids.map(id => [id, [...document.querySelectorAll(`#${id} *`)].filter(e =>
+            e.childElementCount === 0 && e.innerText?.trim() === 'Error' && e.getClientRects().length).length]))""",
+        list(boxes),
+    )
+
+
+def test_a_refused_picture_leaves_no_stale_answer_or_error_marks(site, tmp_path):
+    """After a refusal the toast says why; the previous picture's answer is gone and no box is stamped 'Error'."""
+    tiny = tmp_path / "tiny.png"
+    Image.new("RGB", (3, 3), "white").save(tiny)
+    sentence = "The image is only 3x3 pixels; it needs at least 8 pixels on each side."
+    pg = open_page(site)
+    pg.get_by_role("tab", name="Upload").click()
+    pg.locator('#photo input[type="file"]').set_input_files(str(EXAMPLES / "fashion" / "test0000_ankle_boot.png"))
+    wait_for_label(pg, "Ankle boot")
+    pg.get_by_role("button", name="Remove Image").click()
+    pg.locator('#photo input[type="file"]').set_input_files(str(tiny))
+    pg.locator(".toast-body.error").first.wait_for(timeout=10_000)
+    wait_until(
+        pg, "() => !document.querySelector('#note')?.innerText.trim() && !document.querySelector('#seen img')", "the old answer cleared"
+    )
+    assert pg.locator(".toast-body.error").get_by_test_id("toast-text").all_inner_texts() == [sentence]
+    assert pg.locator(LABEL).count() == 0 or pg.locator(LABEL).inner_text().strip() == ""
+    assert shown_errors(pg, "probs", "note", "seen", "heat") == {"probs": 0, "note": 0, "seen": 0, "heat": 0}
+
+    pg.locator(".toast-body .toast-close").first.click()
+    pg.get_by_role("tab", name="Buildings").click()
+    photo = sorted((EXAMPLES / "facade").glob("*.jpg"))[0].name
+    pg.get_by_role("button", name=f"Example: {photo}").click()
+    pg.locator("#overlay img").wait_for(timeout=60_000)
+    pg.get_by_role("button", name="Remove Image").click()
+    pg.locator('#building input[type="file"]').set_input_files(str(tiny))
+    pg.locator(".toast-body.error").first.wait_for(timeout=10_000)
+    wait_until(pg, "() => !document.querySelector('#overlay img') && !document.querySelector('#legend .legend')", "the old overlay cleared")
+    assert shown_errors(pg, "overlay", "legend", "labels-file") == {"overlay": 0, "legend": 0, "labels-file": 0}
     pg.close()
 
 
