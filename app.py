@@ -294,6 +294,9 @@ def main(argv=None):
         max_file_size="25mb",
         show_error=True,
         enable_monitoring=False,
+        # Gradio's run history would keep uploads (not drawings or facades) in the browser and reload
+        # a photo's answer beside an empty canvas; answers are instant to redo, so nothing is kept.
+        run_history=False,
         app_kwargs={"middleware": [Middleware(BodyLimit)], "exception_handlers": EXCEPTION_HANDLERS},
         theme=THEME,
         css=CSS,

@@ -1,5 +1,7 @@
 """The app over HTTP, driven with gradio_client like any API user would."""
 
+import json
+
 import pytest
 from conftest import CHECKPOINTS, EXAMPLES
 from gradio_client import Client, handle_file
@@ -94,3 +96,16 @@ def test_monitoring_is_off(client):
 
     with pytest.raises(urllib.error.HTTPError):
         urllib.request.urlopen(client.src.rstrip("/") + "/monitoring", timeout=10)
+
+
+def test_no_run_history_is_kept(client):
+    """Gradio's run history page (and its Hugging Face bucket connection) is off: pictures stay unrecorded."""
+    import urllib.error
+    import urllib.request
+
+    base = client.src.rstrip("/")
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(base + "/gradio_api/runs", timeout=10)
+    assert e.value.code == 404
+    with urllib.request.urlopen(base + "/config", timeout=10) as r:
+        assert json.load(r)["run_history"] is False
