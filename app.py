@@ -141,6 +141,10 @@ def buildings_tab(svc: Service) -> None:
         r = svc.segment(image, opacity)
         return to_file(r.overlay, "overlay"), r.legend, r.shares, r.png_path, r.labels
 
+    def cleared():
+        """No segmentation: after a removed or refused photo, nothing of the previous one stays."""
+        return None, None, None, None, None
+
     @user_errors
     def segment_example(upload):
         """An example photo: segmented at the default opacity with every class shown, and the controls set to match."""
@@ -180,7 +184,8 @@ def buildings_tab(svc: Service) -> None:
         seg_btn.click(segment, [building, opacity], seg_outs, api_name="segment", preprocess=False),
         building.upload(segment, [building, opacity], seg_outs, api_visibility="private", preprocess=False),
     ):
-        answered.failure(lambda: (None,) * len(seg_outs), None, seg_outs, api_visibility="private", show_progress="hidden")
+        answered.failure(cleared, None, seg_outs, api_visibility="private", show_progress="hidden")
+    building.clear(cleared, None, seg_outs, api_visibility="private")
     # typing a value, arrow keys and dragging all redraw; only the latest value is drawn
     for control in (opacity, highlight):
         control.change(

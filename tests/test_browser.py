@@ -304,8 +304,7 @@ def test_a_refused_picture_leaves_no_stale_answer_or_error_marks(site, tmp_path)
     pg.get_by_role("tab", name="Upload").click()
     pg.locator('#photo input[type="file"]').set_input_files(str(EXAMPLES / "fashion" / "test0000_ankle_boot.png"))
     wait_for_label(pg, "Ankle boot")
-    pg.get_by_role("button", name="Remove Image").click()
-    pg.locator('#photo input[type="file"]').set_input_files(str(tiny))
+    pg.locator('#photo input[type="file"]').set_input_files(str(tiny))  # dropped over the answered picture
     pg.locator(".toast-body.error").first.wait_for(timeout=10_000)
     wait_until(
         pg, "() => !document.querySelector('#note')?.innerText.trim() && !document.querySelector('#seen img')", "the old answer cleared"
@@ -319,11 +318,22 @@ def test_a_refused_picture_leaves_no_stale_answer_or_error_marks(site, tmp_path)
     photo = sorted((EXAMPLES / "facade").glob("*.jpg"))[0].name
     pg.get_by_role("button", name=f"Example: {photo}").click()
     pg.locator("#overlay img").wait_for(timeout=60_000)
-    pg.get_by_role("button", name="Remove Image").click()
     pg.locator('#building input[type="file"]').set_input_files(str(tiny))
     pg.locator(".toast-body.error").first.wait_for(timeout=10_000)
     wait_until(pg, "() => !document.querySelector('#overlay img') && !document.querySelector('#legend .legend')", "the old overlay cleared")
     assert shown_errors(pg, "overlay", "legend", "labels-file") == {"overlay": 0, "legend": 0, "labels-file": 0}
+    pg.close()
+
+
+def test_removing_the_building_photo_clears_its_segmentation(site):
+    """As removing the garment photo clears its answer: no overlay is left for a photo that is gone."""
+    pg = open_page(site)
+    pg.get_by_role("tab", name="Buildings").click()
+    pg.get_by_role("button", name=f"Example: {sorted((EXAMPLES / 'facade').glob('*.jpg'))[0].name}").click()
+    pg.locator("#legend .legend").wait_for(timeout=60_000)
+    pg.get_by_role("button", name="Remove Image").click()
+    wait_until(pg, "() => !document.querySelector('#overlay img') && !document.querySelector('#legend .legend')", "the overlay cleared")
+    assert pg.locator("#labels-file a").count() == 0 and error_toasts(pg) == []
     pg.close()
 
 
