@@ -86,12 +86,23 @@ def clothing_tab(svc: Service) -> None:
         except InputError as e:
             return cleared(str(e))
 
+    @user_errors
+    def classify_shown_photo(upload):
+        """Back on the Upload tab: the answer is the picture it shows (none: no answer), not the drawing's."""
+        image = raw_upload(upload)
+        if image is None:
+            return cleared()
+        try:
+            return shown(svc.classify(image))
+        except InputError as e:  # already refused in a toast when it was dropped; now a note is enough
+            return cleared(str(e))
+
     unavailable(svc.classifier_error)
     with gr.Row(equal_height=False):
         with gr.Column(min_width=300):
-            with gr.Tab("Draw"):
+            with gr.Tab("Draw") as draw_tab:
                 canvas = drawing_canvas("canvas")
-            with gr.Tab("Upload"):
+            with gr.Tab("Upload") as upload_tab:
                 photo = picture_upload("Photo of a garment, shoe or bag", 320, "photo")
                 # in the Upload tab, so that on a phone the answer sits right under the canvas
                 examples = gr.Examples(
@@ -120,6 +131,9 @@ def clothing_tab(svc: Service) -> None:
     ):
         answered.failure(cleared, None, outs, api_visibility="private", show_progress="hidden")
     photo.clear(cleared, None, outs, api_visibility="private")
+    # The answer always belongs to the picture in view: switching Draw/Upload answers what that tab shows.
+    draw_tab.select(classify_canvas, canvas, outs, api_visibility="private", show_progress="hidden")
+    upload_tab.select(classify_shown_photo, photo, outs, api_visibility="private", show_progress="hidden", preprocess=False)
     canvas.change(
         classify_canvas,
         canvas,

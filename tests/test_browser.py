@@ -337,6 +337,23 @@ def test_removing_the_building_photo_clears_its_segmentation(site):
     pg.close()
 
 
+def test_the_answer_follows_the_draw_or_upload_tab_in_view(site):
+    """A drawing's answer is not left beside an uploaded photo, nor the photo's beside the drawing."""
+    pg = open_page(site)
+    draw_trousers(pg)
+    wait_for_label(pg, "Trouser")
+    pg.get_by_role("tab", name="Upload").click()
+    wait_until(pg, "() => !document.querySelector('#seen img')", "the drawing's answer cleared beside an empty upload box")
+    pg.locator('#photo input[type="file"]').set_input_files(str(EXAMPLES / "fashion" / "test0000_ankle_boot.png"))
+    wait_for_label(pg, "Ankle boot")
+    pg.get_by_role("tab", name="Draw").click()
+    wait_for_label(pg, "Trouser")
+    pg.get_by_role("tab", name="Upload").click()
+    wait_for_label(pg, "Ankle boot")
+    assert error_toasts(pg) == []
+    pg.close()
+
+
 def test_examples_answer_in_one_click(site):
     pg = open_page(site)
     pg.get_by_role("tab", name="Upload").click()
