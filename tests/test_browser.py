@@ -312,8 +312,12 @@ def test_a_refused_picture_leaves_no_stale_answer_or_error_marks(site, tmp_path)
     assert pg.locator(".toast-body.error").get_by_test_id("toast-text").all_inner_texts() == [sentence]
     assert pg.locator(LABEL).count() == 0 or pg.locator(LABEL).inner_text().strip() == ""
     assert shown_errors(pg, "probs", "note", "seen", "heat") == {"probs": 0, "note": 0, "seen": 0, "heat": 0}
-
     pg.locator(".toast-body .toast-close").first.click()
+    pg.get_by_role("tab", name="Draw").click()
+    pg.get_by_role("tab", name="Upload").click()  # back to the refused picture: its sentence in the note, no second toast
+    wait_until(pg, "t => document.querySelector('#note')?.innerText.trim() === t", "the refusal in the note", arg=sentence)
+    assert error_toasts(pg) == []
+
     pg.get_by_role("tab", name="Buildings").click()
     photo = sorted((EXAMPLES / "facade").glob("*.jpg"))[0].name
     pg.get_by_role("button", name=f"Example: {photo}").click()
