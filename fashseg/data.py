@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from .checkpoint import atomic_write
 from .labels import FACADE_CLASSES, FACADE_MEAN, FACADE_STD, FASHION_MEAN, FASHION_STD
 from .preprocess import normalize
 
@@ -58,13 +59,9 @@ def _unpack_debian(src: Path, root: Path) -> bool:
     """
     if not all((src / f"{f}.gz").is_file() for f in FASHION_FILES):
         return False
-    raw = _raw_dir(root)
-    raw.mkdir(parents=True, exist_ok=True)
-    for f in FASHION_FILES:
-        tmp = raw / f".{f}.tmp"
-        with gzip.open(src / f"{f}.gz", "rb") as fin, open(tmp, "wb") as fout:
-            shutil.copyfileobj(fin, fout)
-        os.replace(tmp, raw / f)
+    for f in FASHION_FILES:  # each through its own temp file: runs started together unpack side by side
+        with gzip.open(src / f"{f}.gz", "rb") as fin:
+            atomic_write(_raw_dir(root) / f, lambda fout: shutil.copyfileobj(fin, fout))
     return True
 
 

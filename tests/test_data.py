@@ -34,6 +34,21 @@ def test_debian_gz_files_are_decompressed_into_torchvision_layout(tmp_path):
     assert not list((root / "FashionMNIST" / "raw").glob("*.tmp"))
 
 
+def test_several_first_runs_unpack_the_debian_files_at_once(tmp_path):
+    """Four training runs started together on a fresh machine all unpack; one used to find its temp file renamed away."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    make_fake_fashion(tmp_path / "src", gz_dir=tmp_path / "debian", n_train=20000)
+    with ThreadPoolExecutor(8) as pool:
+        roots = list(
+            pool.map(lambda _: D.resolve_fashion_root(tmp_path / "root", download=False, debian_dir=tmp_path / "debian"), range(8))
+        )
+    assert roots == [tmp_path / "root"] * 8
+    x, _ = D.load_fashion(tmp_path / "root", train=True, download=False)
+    assert x.shape == (20000, 28, 28)
+    assert not list((tmp_path / "root" / "FashionMNIST" / "raw").glob("*.tmp"))
+
+
 def test_missing_everywhere_names_all_three_ways(tmp_path, monkeypatch):
     import torchvision.datasets
 
