@@ -4,6 +4,7 @@
     python train.py fashion       # the Fashion-MNIST classifier only
     python train.py facade        # the Mini Facade segmenter only
     python train.py evaluate      # re-evaluate the checkpoints in --out, rewrite artefacts
+    python train.py rethreshold   # after a change to the drawing path: choose the canvas threshold again, evaluate
     python train.py fashion --resume   # continue an interrupted run from <out>/fashion.last.pt
 
 Defaults are the settings that produced the committed checkpoints.
@@ -20,14 +21,25 @@ import torch
 
 from fashseg.checkpoint import CHECKPOINT_DIR, CheckpointError, artefact
 from fashseg.data import DataMissingError
-from fashseg.training import FacadeConfig, FashionConfig, evaluate_facade, evaluate_fashion, pick_device, train_facade, train_fashion
+from fashseg.training import (
+    FacadeConfig,
+    FashionConfig,
+    evaluate_facade,
+    evaluate_fashion,
+    pick_device,
+    rechoose_drawing_threshold,
+    train_facade,
+    train_fashion,
+)
 
 SUMMARY_KEYS = ("test_accuracy", "test_loss", "mean_ap", "mean_iou", "pixel_accuracy", "train_seconds")
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("task", nargs="?", default="all", choices=["all", "fashion", "facade", "evaluate"], help="what to run (default: all)")
+    p.add_argument(
+        "task", nargs="?", default="all", choices=["all", "fashion", "facade", "evaluate", "rethreshold"], help="what to run (default: all)"
+    )
     p.add_argument("--epochs", type=int, help=f"epochs (default: fashion {FashionConfig.epochs}, facade {FacadeConfig.epochs})")
     p.add_argument(
         "--batch-size", type=int, help=f"batch size (default: fashion {FashionConfig.batch_size}, facade {FacadeConfig.batch_size})"
@@ -91,7 +103,10 @@ def main(argv=None) -> int:
     results = {}
     t0 = time.time()
     try:
-        if args.task == "evaluate":
+        if args.task == "rethreshold":
+            ood = rechoose_drawing_threshold(artefact(out, "fashion"), device)
+            print(f"canvas threshold chosen on validation: {ood['drawing_threshold']:.4f}")
+        if args.task in ("evaluate", "rethreshold"):
             results["fashion"] = evaluate_fashion(artefact(out, "fashion"), args.data_dir, device, args.facade_dir)
             results["facade"] = evaluate_facade(artefact(out, "facade"), args.facade_dir, device)
         if args.task in ("all", "fashion"):

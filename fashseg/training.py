@@ -334,6 +334,19 @@ def choose_drawing_threshold(model, device, threshold: float, n_each: int = 200)
     return {"drawing_threshold": t, "val_drawn_not_clothing": len(top), "val_flagged_drawn_not_clothing": float((top < t).mean())}
 
 
+def rechoose_drawing_threshold(ckpt_path: Path, device) -> dict:
+    """Choose the canvas threshold again, on validation pictures, for today's preprocessing; the weights stay.
+
+    That threshold reads how the preprocessing renders scribbles and shapes, so a change
+    to the drawing path needs a new one; the general threshold reads photos and stays.
+    """
+    ckpt = load_checkpoint(ckpt_path, "fashion")
+    model = model_from_checkpoint(ckpt, ckpt_path).to(device)
+    ckpt["ood"] = {**ckpt["ood"], **choose_drawing_threshold(model, device, ckpt["ood"]["threshold"])}
+    save_torch(ckpt, ckpt_path)
+    return ckpt["ood"]
+
+
 def train_fashion(
     cfg: FashionConfig, out_dir: Path, device: torch.device, resume: bool = False, amp: bool | None = None, stop_after: int | None = None
 ) -> dict | None:

@@ -96,3 +96,22 @@ def test_one_loop_history_records_wall_time_and_device(tiny_checkpoints):
         ck = load_checkpoint(tiny_checkpoints / f"{kind}.pt")
         assert ck["history"][-1]["wall_seconds"] >= ck["history"][-1]["seconds"] > 0
         assert ck["device"].startswith("cpu")
+
+
+def test_rethreshold_chooses_the_canvas_threshold_again_keeping_the_weights(tiny_checkpoints, fake_fashion, fake_facade, tmp_path):
+    """After a change to the drawing path, `train.py rethreshold` re-runs the validation choice and re-evaluates."""
+    import shutil
+
+    for f in tiny_checkpoints.iterdir():
+        shutil.copy(f, tmp_path / f.name)
+    ck = load_checkpoint(tmp_path / "fashion.pt")
+    chosen = ck["ood"]["drawing_threshold"]
+    torch.save({**ck, "ood": {**ck["ood"], "drawing_threshold": 0.999}}, tmp_path / "fashion.pt")  # as if chosen for another path
+    args = ["rethreshold", "--out", str(tmp_path), "--data-dir", str(fake_fashion), "--facade-dir", str(fake_facade)]
+    assert train.main(args) == 0
+    after = load_checkpoint(tmp_path / "fashion.pt")
+    assert after["ood"]["drawing_threshold"] == chosen  # the same seeded validation pictures, the same network
+    assert after["ood"]["threshold"] == ck["ood"]["threshold"]
+    assert all(torch.equal(after["state_dict"][k], v) for k, v in ck["state_dict"].items())
+    metrics = json.loads((tmp_path / "fashion_metrics.json").read_text())
+    assert metrics["not_clothing_drawing_threshold"] == chosen
