@@ -168,7 +168,6 @@ FIT_SIDE = 40  # the smooth background is fitted on a copy about this small
 _THIRDS = np.full(3, 1 / 3, np.float32)
 STROKE_POOL = 4  # drawings are pooled from up to 4x the work side, keeping thin strokes dark
 SKETCH_SIDE = 84  # outlines are closed and filled at three times the final resolution
-PAINTED_WIDTH = 12  # px at SKETCH_SIDE: wider on average than any pen line, a painted area rather than strokes
 SKETCH_FILL = 0.8  # Fashion-MNIST garments are mid-to-light grey, not saturated white
 PEN_SPAN = 9  # at the work size, wider than any pen line: the grey closing that lifts pen strokes off the paper
 PEN_DARK = 0.25  # pen lines sit at least this far below the paper beside them (photos' folds and shadow edges: ~0.12)
@@ -457,11 +456,7 @@ def _solidify_sketch(sq: np.ndarray) -> tuple[np.ndarray, bool]:
     closed = ndimage.binary_closing(np.pad(mask, 3), np.ones((3, 3), bool), iterations=1)[3:-3, 3:-3] | mask
     holes = ndimage.binary_fill_holes(closed) & ~closed
     lab, n = ndimage.label(holes)
-    # Pen lines are widened by about 1.5 px at 28x28, as a seam on a garment. A painted silhouette (on average over
-    # 4 px wide at 28x28: twice its area over its boundary) keeps its edge: widening it closed the gaps between
-    # sleeves and body, and made it fatter than the garment it was drawn from.
-    painted = 2 * closed.sum() > PAINTED_WIDTH * (closed & ~ndimage.binary_erosion(closed)).sum()
-    strokes = closed if painted else ndimage.binary_dilation(closed, iterations=2)
+    strokes = ndimage.binary_dilation(closed, iterations=2)  # about 1.5 px at 28x28, as a pen line on a garment
     if n:
         sizes = np.bincount(lab.ravel())[1:]
         # an outline's inside dwarfs its strokes; the hole under a filled bag's handle does not
