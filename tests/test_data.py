@@ -35,7 +35,7 @@ def test_debian_gz_files_are_decompressed_into_torchvision_layout(tmp_path):
 
 
 def test_several_first_runs_unpack_the_debian_files_at_once(tmp_path):
-    """Four training runs started together on a fresh machine all unpack; one used to find its temp file renamed away."""
+    """Eight runs started together on a fresh machine all unpack (the GPU sweep started four; one used to find its temp file renamed away)."""
     from concurrent.futures import ThreadPoolExecutor
 
     make_fake_fashion(tmp_path / "src", gz_dir=tmp_path / "debian", n_train=20000)
