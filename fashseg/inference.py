@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from .checkpoint import CHECKPOINT_DIR, CheckpointError, artefact, load_model
-from .models import fashion_probs, layer_table
+from .models import fashion_probs, for_inference, layer_table
 from .preprocess import STROKE_POOL, WORK_SIDE, FashionInput, InputError, facade_input, fashion_input, load_image, normalize, to_rgb
 
 
@@ -47,6 +47,7 @@ class Classification:
 class Classifier:
     def __init__(self, path: str | Path = artefact(CHECKPOINT_DIR, "fashion")):
         self.model, self.ckpt = load_model(path, "fashion")
+        self.net = for_inference(self.model)  # computes; self.model describes (layers, first-layer filters)
         classes, norm = _meta(self.ckpt, path, "classes", "normalization")
         self.classes, self.mean, self.std = list(classes), norm["mean"], norm["std"]
         ood = self.ckpt.get("ood", {})
@@ -60,7 +61,7 @@ class Classifier:
     def predict_pixels(self, pixels: np.ndarray) -> np.ndarray:
         """Probabilities [N,10] for uint8 Fashion-MNIST-style images [N,28,28], as served (mirror-averaged)."""
         x = normalize(torch.from_numpy(np.ascontiguousarray(pixels)), self.mean, self.std)
-        return fashion_probs(self.model, x).numpy()
+        return fashion_probs(self.net, x).numpy()
 
     def classify(self, image, drawing: bool | None = None) -> Classification:
         fin = fashion_input(load_image(image, max_side=WORK_SIDE * STROKE_POOL), drawing=drawing)
@@ -78,10 +79,10 @@ class Classifier:
         row for the class over 49, a scale the map's normalisation removes: no backward
         pass is needed (Grad-CAM equals CAM here, Zhou et al. 2016).
         """
-        feats = self.model.features(self.model.stem(torch.cat([x, x.flip(3)])))
-        p = self.model.head(feats).float().softmax(1)
+        feats = self.net.features(self.net.stem(torch.cat([x, x.flip(3)])))
+        p = self.net.head(feats).float().softmax(1)
         probs = (p[:1] + p[1:]) / 2
-        weights = self.model.head[-1].weight[probs[0].argmax()].view(1, -1, 1, 1)
+        weights = self.net.head[-1].weight[probs[0].argmax()].view(1, -1, 1, 1)
         cam = F.relu((weights * feats[:1]).sum(1, keepdim=True))
         cam = F.interpolate(cam, size=x.shape[-2:], mode="bilinear", align_corners=False)[0, 0]
         return probs[0].numpy(), ((cam / cam.max()).nan_to_num(0).numpy() if cam.max() > 0 else cam.numpy())
@@ -109,6 +110,7 @@ class Segmenter:
 
     def __init__(self, path: str | Path = artefact(CHECKPOINT_DIR, "facade")):
         self.model, self.ckpt = load_model(path, "facade")
+        self.net = for_inference(self.model)
         classes, colors, norm, size = _meta(self.ckpt, path, "classes", "colors", "normalization", "train_size")
         self.classes, self.colors, self.mean, self.std, self.train_size = (
             list(classes),
@@ -124,7 +126,7 @@ class Segmenter:
     @torch.no_grad()
     def logits(self, rgb: np.ndarray) -> torch.Tensor:
         x = normalize(torch.from_numpy(rgb).permute(2, 0, 1)[None], self.mean, self.std)
-        return self.model(x)
+        return self.net(x)
 
     def segment(self, image) -> Segmentation:
         img = load_image(image)

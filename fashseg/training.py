@@ -36,7 +36,7 @@ from .data import (
     split_indices,
 )
 from .metrics import average_precision, confusion_matrix, iou_per_class, per_class_accuracy
-from .models import build_model, fashion_probs
+from .models import build_model, fashion_probs, for_inference
 from .robustness import HELD_OUT_SEED, VAL_DRAWN_SEED, drawn_not_clothing, not_clothing_benchmark, not_clothing_sets, renditions_benchmark
 
 
@@ -341,7 +341,7 @@ def rechoose_drawing_threshold(ckpt_path: Path, device) -> dict:
     to the drawing path needs a new one; the general threshold reads photos and stays.
     """
     ckpt = load_checkpoint(ckpt_path, "fashion")
-    model = model_from_checkpoint(ckpt, ckpt_path).to(device)
+    model = for_inference(model_from_checkpoint(ckpt, ckpt_path)).to(device)  # as the app serves it
     ckpt["ood"] = {**ckpt["ood"], **choose_drawing_threshold(model, device, ckpt["ood"]["threshold"])}
     save_torch(ckpt, ckpt_path)
     return ckpt["ood"]
@@ -451,7 +451,7 @@ def evaluate_fashion(ckpt_path: Path, data_dir=None, device=torch.device("cpu"),
     """Evaluate a checkpoint on the 10k test images and (re)write its artefacts."""
     ckpt_path = Path(ckpt_path)
     ckpt = load_checkpoint(ckpt_path, "fashion")
-    model = model_from_checkpoint(ckpt, ckpt_path).to(device)
+    model = for_inference(model_from_checkpoint(ckpt, ckpt_path)).to(device)  # as the app serves it
     x, y = load_fashion(data_dir, train=False)
     probs_t = predict_fashion(model, x, device)
     probs = probs_t.numpy()
@@ -558,7 +558,7 @@ def evaluate_facade(ckpt_path: Path, facade_dir=None, device=torch.device("cpu")
     """Evaluate on all of test_dev at full 256x256 and (re)write the artefacts."""
     ckpt_path = Path(ckpt_path)
     ckpt = load_checkpoint(ckpt_path, "facade")
-    model = model_from_checkpoint(ckpt, ckpt_path).to(device)
+    model = for_inference(model_from_checkpoint(ckpt, ckpt_path)).to(device)  # as the app serves it
     data = load_facade(facade_dir, "test_dev")
     classes = ckpt["classes"]
     k = len(classes)

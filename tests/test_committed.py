@@ -92,12 +92,10 @@ def test_drawn_examples_uploaded_as_files_are_recognised(clf):
 
 def test_the_drawing_threshold_is_what_training_chooses_on_validation(clf):
     """The committed drawing threshold reproduces from the chooser (validation scribbles, shapes and text only)."""
-    chosen = choose_drawing_threshold(clf.model, torch.device("cpu"), clf.threshold)
+    chosen = choose_drawing_threshold(clf.net, torch.device("cpu"), clf.threshold)
     assert chosen["drawing_threshold"] == pytest.approx(clf.drawing_threshold, abs=1e-6)
     assert chosen["val_flagged_drawn_not_clothing"] >= 0.9
-    assert (
-        choose_drawing_threshold(clf.model, torch.device("cpu"), 0.1, n_each=20)["drawing_threshold"] == 0.1
-    )  # never above the general one
+    assert choose_drawing_threshold(clf.net, torch.device("cpu"), 0.1, n_each=20)["drawing_threshold"] == 0.1  # never above the general one
 
 
 def test_icon_style_drawings_are_rarely_called_not_clothing(clf):

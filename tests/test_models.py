@@ -22,3 +22,26 @@ def test_build_model_rebuilds_from_config_and_rejects_unknown():
     assert build_model("facade", **m.config).config == m.config
     with pytest.raises(ValueError, match="unknown model kind"):
         build_model("resnet")
+
+
+@pytest.mark.parametrize("kind", ["fashion", "facade"])
+def test_for_inference_folds_every_batch_norm_and_computes_the_same(kind):
+    """The served copy has no batch norm left, answers as the trained network does, and leaves that network intact."""
+    from torch import nn
+
+    from fashseg.models import for_inference
+
+    torch.manual_seed(0)
+    model = FashionCNN(widths=(8, 16, 16)) if kind == "fashion" else FacadeUNet(base=8, depth=2)
+    for m in model.modules():  # running statistics that are not the identity, as a trained network's are
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.5, 0.5)
+            m.running_var.uniform_(0.5, 2.0)
+            m.weight.data.uniform_(-1.5, 1.5)
+    model.eval()
+    x = torch.randn(3, 1, 28, 28) if kind == "fashion" else torch.randn(2, 3, 40, 52)
+    fast = for_inference(model)
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in fast.modules())
+    assert sum(isinstance(m, nn.BatchNorm2d) for m in model.modules()) > 0  # the original is a copy's source, untouched
+    with torch.no_grad():
+        assert torch.allclose(fast(x), model(x), atol=1e-4, rtol=1e-4)

@@ -151,3 +151,44 @@ def test_stroke_pooling_keeps_the_darkest_or_lightest_pixel_of_each_block(size, 
     blocks = [[fine[y * k : (y + 1) * k, x * k : (x + 1) * k] for x in range(w)] for y in range(h)]
     expected = np.array([[(b.min() if darker else b.max()) for b in row] for row in blocks], np.float32)
     assert k > 1 and np.array_equal(_pooled_grey(img, scale, darker, (h, w)), expected)
+
+
+def test_fast_morphology_equals_scipy_bit_for_bit():
+    """The preprocessing's own binary operators replace scipy's for speed; every served pixel depends on them being identical."""
+    from scipy import ndimage
+
+    from fashseg.preprocess import among, close3, dilate, erode, fill_holes, median
+
+    rng = np.random.default_rng(0)
+    square = np.ones((3, 3), bool)
+    for _ in range(60):
+        h, w = rng.integers(3, 90, 2)
+        m = ndimage.uniform_filter(rng.random((h, w)), int(rng.integers(1, 6))) > rng.uniform(0.3, 0.7)
+        k = int(rng.integers(1, 4))
+        assert (dilate(m, k) == ndimage.binary_dilation(m, iterations=k)).all()
+        assert (dilate(m, square=True) == ndimage.binary_dilation(m, square)).all()
+        assert (erode(m, square=True) == ndimage.binary_erosion(m, square)).all()
+        assert (erode(m, border=True) == ndimage.binary_erosion(m, border_value=1)).all()
+        assert (dilate(erode(m)) == ndimage.binary_opening(m)).all()
+        assert (close3(m) == ndimage.binary_closing(m, square)).all()
+        assert (fill_holes(m) == ndimage.binary_fill_holes(m)).all()
+        lab, n = ndimage.label(m)
+        pick = rng.choice(n + 1, size=min(n + 1, 3), replace=False)
+        assert (among(lab, pick) == np.isin(lab, pick)).all()
+        for v in (rng.random(int(rng.integers(1, 50))).astype(np.float32), rng.random(int(rng.integers(1, 50)))):
+            assert median(v) == np.median(v) and median(v).dtype == np.median(v).dtype
+
+
+def test_an_opaque_rgba_drawing_reads_as_its_rgb_and_transparency_still_counts_as_paper():
+    """The canvas sends opaque RGBA: dropping its alpha is exact; a transparent upload is still composited on white."""
+    rgb = np.full((200, 200, 3), 255, np.uint8)
+    rgb[40:160, 70:130] = 20
+    opaque = np.dstack([rgb, np.full((200, 200), 255, np.uint8)])
+    assert load_image(opaque).mode == "RGB"
+    assert (fashion_input(load_image(opaque)).pixels == fashion_input(load_image(rgb)).pixels).all()
+    alpha = np.zeros((200, 200), np.uint8)
+    alpha[40:160, 70:130] = 255  # a black shape on a fully transparent (black) background
+    clear = np.dstack([np.zeros_like(rgb), alpha])
+    img = load_image(clear)
+    assert img.mode == "RGBA"
+    assert (fashion_input(img).pixels == fashion_input(load_image(rgb)).pixels).mean() > 0.99
