@@ -196,8 +196,13 @@ def fill_holes(m: np.ndarray) -> np.ndarray:
     lab, n = ndimage.label(~m)
     hole = np.ones(n + 1, bool)
     hole[0] = False
-    hole[np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]])] = False
+    hole[frame_labels(lab)] = False
     return m | hole[lab]
+
+
+def frame_labels(lab: np.ndarray) -> np.ndarray:
+    """The labels along the picture's four edges (with repeats, which a lookup table does not mind)."""
+    return np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]])
 
 
 def median(a: np.ndarray):
@@ -398,8 +403,7 @@ def _main_object(mask: np.ndarray, keep: float = 0.1) -> np.ndarray:
 def _off_border(mask: np.ndarray) -> np.ndarray:
     """Drop strokes that touch the frame: paper edges and table seams, not pen lines (unless nothing else is left)."""
     lab, n = ndimage.label(mask, np.ones((3, 3), bool))
-    edge = np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))
-    inner = mask & ~among(lab, edge[edge > 0])
+    inner = mask & ~among(lab, frame_labels(lab))
     return inner if inner.sum() > 0.5 * mask.sum() else mask
 
 
@@ -458,18 +462,17 @@ def _pen_sketch(
         return None  # texture, folds and soft shadow edges: fainter than ink on paper
     reach = ndimage.distance_transform_cdt(~lines, metric="taxicab")  # reach <= k: the lines dilated k times by a cross
     lab, _ = ndimage.label(fg)
-    solid = among(lab, np.unique(lab[lines & fg])) & (reach > 3)
+    solid = among(lab, lab[lines & fg]) & (reach > 3)
     lab, _ = ndimage.label(solid)
-    edge = np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))
     beside = solid & (reach <= 6)
     dark_beside = beside.sum() > 0.3 * lines.sum() and median(raw[beside]) > 0.5 * median(raw[lines])
-    inner = solid & ~among(lab, edge)
+    inner = solid & ~among(lab, frame_labels(lab))
     gy, gx = np.gradient(ndimage.uniform_filter(grey, 3))
     steep, near = np.hypot(gx, gy), reach <= 4
     for region, big in ((beside, dark_beside), (inner, inner.sum() > 0.5 * lines.sum())):
         if not big:
             continue
-        region = among(lab, np.unique(lab[region]))  # the whole of each solid part there
+        region = among(lab, lab[region])  # the whole of each solid part there
         rim = region & ~erode(region, border=True) & ~near
         if rim.any() and float(median(steep[rim])) > PEN_EDGE:
             return None  # a solid object with edges of its own around the lines: a photo, whose seams, print or handle drew them
