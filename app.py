@@ -26,6 +26,7 @@ from fashseg.ui import (
     EXCEPTION_HANDLERS,
     POLISH_JS,
     THEME,
+    AnswerLabel,
     BodyLimit,
     limit_malloc_arenas,
     picture_upload,
@@ -56,8 +57,8 @@ def side_by_side(*figures) -> None:
 
 def clothing_tab(svc: Service) -> None:
     def shown(r):
-        """One classification as the five outputs: probabilities, the two pictures, the note, the verdict."""
-        return r.probs, to_file(r.seen, "seen"), to_file(r.heat, "heat"), r.note, r.verdict
+        """One classification as the five outputs: the answer over the probabilities, the two pictures, the note, the verdict."""
+        return (r.answer, r.probs), to_file(r.seen, "seen"), to_file(r.heat, "heat"), r.note, r.verdict
 
     def cleared(note: str = ""):
         """No answer: the five outputs empty, with ``note`` saying why (if anything needs saying)."""
@@ -113,7 +114,7 @@ def clothing_tab(svc: Service) -> None:
                 )
             drawing_file = gr.Image(type="filepath", visible=False, label="Drawing")  # the API's way to send a drawing
         with gr.Column(min_width=300):
-            probs = gr.Label(num_top_classes=10, label="Class probabilities", elem_id="probs")
+            probs = AnswerLabel(num_top_classes=10, label="Class probabilities", elem_id="probs")
             note = gr.Markdown(elem_id="note")
             verdict = gr.JSON(visible=False, label="Verdict")
             with gr.Row():

@@ -37,8 +37,12 @@ def _try(factory):
         return None, str(e)
 
 
+NOT_CLOTHING = "Not clothing?"  # the headline when no garment class is believable (the probabilities stay beside it)
+
+
 @dataclass
 class ClassifyResult:
+    answer: str  # the headline over the probabilities: the top class, or NOT_CLOTHING when the verdict says so
     probs: dict[str, float]
     seen: Image.Image  # the 28x28 input the network received, enlarged
     heat: Image.Image  # Grad-CAM over that input
@@ -138,7 +142,8 @@ class Service:
             )
         verdict = {"clothing": r.clothing, "top": r.top, "probability": round(p, 4), "threshold": round(r.threshold, 4)}
         note = f"{head} {describe_preprocessing(r.input)}"
-        return ClassifyResult(r.probs, enlarge(r.input.pixels), heatmap_overlay(r.input.pixels, r.heatmap), note, verdict)
+        answer = r.top if r.clothing else NOT_CLOTHING
+        return ClassifyResult(answer, r.probs, enlarge(r.input.pixels), heatmap_overlay(r.input.pixels, r.heatmap), note, verdict)
 
     def classify_drawing(self, picture) -> ClassifyResult:
         """A drawing (the canvas's PNG, or a file sent as a drawing): always read by the drawing path."""

@@ -15,6 +15,7 @@ import traceback
 import gradio as gr
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from gradio.components.label import LabelData
 from PIL import Image
 
 from .checkpoint import CheckpointError
@@ -121,6 +122,23 @@ def raw_upload(payload):
     if isinstance(url, str) and url.startswith("data:"):
         return url
     return None
+
+
+class AnswerLabel(gr.Label):
+    """``gr.Label`` headed by the app's answer, given as ``(answer, {class: probability})``.
+
+    Gradio heads a Label with its most probable class, so a photo of a cat was headed
+    "T-shirt/top" at 10 % above the note saying it is not clothing. The same frontend
+    (a template of Label) and the same data; only the headline differs.
+    """
+
+    is_template = True
+
+    def postprocess(self, value):
+        if isinstance(value, tuple):
+            answer, probs = value
+            return LabelData(label=answer, confidences=super().postprocess(probs).confidences)
+        return super().postprocess(value)
 
 
 def picture_upload(label: str, height: int, elem_id: str) -> gr.Image:

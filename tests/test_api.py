@@ -36,6 +36,7 @@ def test_a_building_is_not_clothing_over_the_api(client):
     label, seen, heat, note, verdict = client.predict(handle_file(str(photo)), api_name="/classify")
     assert verdict["clothing"] is False and verdict["probability"] < verdict["threshold"]
     assert "doesn't look like clothing" in note and len(label["confidences"]) == 10  # probabilities are still shown
+    assert label["label"] == "Not clothing?" and label["confidences"][0]["label"] == verdict["top"]  # headed by the verdict
 
 
 def test_a_drawing_is_judged_by_the_drawing_threshold_over_the_api(client, tmp_path):

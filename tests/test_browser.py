@@ -267,6 +267,17 @@ def test_each_upload_runs_once_and_a_replacement_shows_no_error(site):
     pg.close()
 
 
+def test_a_building_on_the_clothing_tab_is_headed_not_clothing(site):
+    """The headline over the probabilities is the verdict, not the top class at a few per cent."""
+    pg = open_page(site, PHONE)
+    pg.get_by_role("tab", name="Upload").click()
+    pg.locator('#photo input[type="file"]').set_input_files(str(sorted((EXAMPLES / "facade").glob("*.jpg"))[0]))
+    wait_for_label(pg, "Not clothing?")
+    assert "This doesn't look like clothing." in pg.locator("#note").inner_text()
+    assert pg.locator('#probs [data-testid$="-confidence-set"]').count() == 10  # the probabilities stay
+    pg.close()
+
+
 def test_a_file_that_is_not_a_picture_is_refused_in_one_plain_sentence(site, tmp_path):
     """Gradio stops it in the browser with "Only image/* allowed."; the app words it as its other refusals."""
     notes = tmp_path / "notes.txt"

@@ -3,14 +3,15 @@
 import base64
 import io
 
+import gradio as gr
 import pytest
 from conftest import CHECKPOINTS
 from PIL import Image, ImageDraw
 
 from fashseg.canvas import NOT_A_DRAWING, drawn_picture
 from fashseg.preprocess import InputError
-from fashseg.service import Service
-from fashseg.ui import raw_upload
+from fashseg.service import NOT_CLOTHING, Service
+from fashseg.ui import AnswerLabel, raw_upload
 from tools.sketches import draw, one_stroke_tshirt
 
 
@@ -38,6 +39,19 @@ def test_a_scribble_on_the_canvas_is_told_the_drawing_bar():
     ImageDraw.Draw(scribble).line([(60, 300), (200, 80), (90, 120), (330, 330), (300, 70)], fill="black", width=6)
     r = Service(CHECKPOINTS).classify_drawing(scribble)
     assert r.verdict["clothing"] is False and f"below the {r.verdict['threshold'] * 100:.0f} % that a drawn garment needs" in r.note
+    assert r.answer == NOT_CLOTHING
+
+
+def test_the_answer_heads_the_probabilities_in_place_of_the_top_class():
+    """A picture that is not clothing is headed "Not clothing?", not by its top class; the probabilities stay."""
+    probs = {"Bag": 0.1, "T-shirt/top": 0.12, "Dress": 0.78}
+    label = AnswerLabel(num_top_classes=10)
+    headed = label.postprocess((NOT_CLOTHING, probs))
+    assert headed.label == NOT_CLOTHING
+    assert [(c.label, c.confidence) for c in headed.confidences] == [("Dress", 0.78), ("T-shirt/top", 0.12), ("Bag", 0.1)]
+    assert label.postprocess(("Dress", probs)) == label.postprocess(probs) == gr.Label().postprocess(probs)
+    assert label.get_block_name() == "label"  # Gradio's own Label frontend draws it
+    assert Service(CHECKPOINTS).classify_drawing(draw("Trouser", filled=True)).answer == "Trouser"
 
 
 @pytest.mark.parametrize("value", ["/etc/passwd", "data:text/plain;base64,aGk=", 5, {"path": "/etc/passwd"}, b"\x89PNG"])
