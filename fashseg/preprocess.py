@@ -119,9 +119,28 @@ def _open(src) -> Image.Image:
     except Image.DecompressionBombError as e:
         raise InputError(f"The image is too large to open safely. Resize it below {MAX_PIXELS / 1e6:.0f} megapixels.") from e
     except Image.UnidentifiedImageError as e:
-        raise InputError(f"{name} is not an image Pillow can read. Upload a {PICTURE_FORMATS}.") from e
+        raise InputError(_unreadable(name, data)) from e
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as e:
         raise InputError("The image could not be decoded: it may be truncated or corrupt. Save it again and re-upload.") from e
+
+
+HEIC_FIX = "which the app cannot read: upload it as JPEG (on an iPhone, Settings > Camera > Formats > Most Compatible)."
+HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"heif"}
+
+
+def _unreadable(name: str, data) -> str:
+    """Why Pillow could not identify the file, in the user's terms: iPhones save HEIC photos,
+    which a Mac sends as they are, and an empty file is a failed save or copy, not a format."""
+    if isinstance(data, io.BytesIO):
+        head = data.getvalue()[:12]
+    else:
+        with data.open("rb") as f:
+            head = f.read(12)
+    if not head:
+        return f"{name} is empty (0 bytes): save the picture again and upload it."
+    if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
+        return f"{name} is a HEIC photo, {HEIC_FIX}"
+    return f"{name} is not an image Pillow can read. Upload a {PICTURE_FORMATS}."
 
 
 def _normalise_mode(img: Image.Image) -> Image.Image:

@@ -20,7 +20,7 @@ from PIL import Image
 
 from .checkpoint import CheckpointError
 from .files import Shelf
-from .preprocess import PICTURE_FORMATS, InputError
+from .preprocess import HEIC_FIX, PICTURE_FORMATS, InputError
 from .service import Unavailable
 
 log = logging.getLogger("fashseg")
@@ -59,6 +59,7 @@ CSS = """
 :is(#seen, #heat, #overlay, #photo, #building) :is(.image-container > button, .upload-container) { flex: 1; min-height: 0; height: auto; }
 :is(#seen, #heat, #overlay, #photo, #building) .image-frame { height: 100%; }
 :is(#seen, #heat, #overlay, #photo, #building) .image-frame img { width: 100%; height: 100%; object-fit: contain; }
+img[data-broken] { visibility: hidden; }  /* an upload the browser cannot draw: the refusal says why, no broken-image icon */
 """
 
 # Run once in the browser. Gradio's tabs ignore the arrow keys that the ARIA tabs pattern
@@ -66,9 +67,14 @@ CSS = """
 # change of the page, fill in names that screen readers need (matplotlib images are
 # "undefined plot", example thumbnails are unnamed buttons, empty placeholders carry an
 # aria-label without a role), and word Gradio's own refusal of a file that is not an image
-# ("Only image/* allowed.") as the app's other refusals are: one sentence with the fix.
+# ("Only image/* allowed.") as the app's other refusals are: one sentence with the fix (a
+# HEIC photo, which Chrome and Firefox send without an image type, gets the server's HEIC sentence). An
+# upload the browser cannot draw (an empty file; a HEIC photo outside Safari) is marked
+# data-broken, hidden by the CSS, until a picture loads in that element again.
 POLISH_JS = r"""
 () => {
+  document.addEventListener('error', e => { if (e.target instanceof HTMLImageElement) e.target.dataset.broken = ''; }, true);
+  document.addEventListener('load', e => { if (e.target instanceof HTMLImageElement) delete e.target.dataset.broken; }, true);
   document.addEventListener('keydown', e => {
     const tab = e.target.closest && e.target.closest('[role="tab"]');
     if (!tab || e.altKey || e.ctrlKey || e.metaKey) return;
@@ -97,13 +103,15 @@ POLISH_JS = r"""
     document.querySelectorAll('[data-testid="toast-text"]').forEach(t => {
       const m = t.firstChild?.nodeType === 3 && t.firstChild.data.match(/^Invalid file types?: (.+)\. Only image\/\* allowed\.$/);
       if (!m) return;
-      t.firstChild.data = `${m[1]} ${m[0].startsWith('Invalid file types') ? 'are' : 'is'} not a picture: ${NOT_A_PICTURE_FIX}`;
+      const plural = m[0].startsWith('Invalid file types');
+      t.firstChild.data = !plural && /\.hei[cf]$/i.test(m[1]) ? `${m[1]} is a HEIC photo, ${HEIC_FIX}`
+        : `${m[1]} ${plural ? 'are' : 'is'} not a picture: ${NOT_A_PICTURE_FIX}`;
     });
   };
   new MutationObserver(polish).observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ['class']});
   polish();
 }
-""".replace("NOT_A_PICTURE_FIX", json.dumps(f"upload a {PICTURE_FORMATS}."))
+""".replace("NOT_A_PICTURE_FIX", json.dumps(f"upload a {PICTURE_FORMATS}.")).replace("HEIC_FIX", json.dumps(HEIC_FIX))
 
 
 def raw_upload(payload):

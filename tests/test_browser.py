@@ -294,6 +294,40 @@ def test_a_file_that_is_not_a_picture_is_refused_in_one_plain_sentence(site, tmp
         toast = pg.locator(".toast-body.error")
         assert toast.count() == 1, error_toasts(pg)
         assert toast.get_by_test_id("toast-text").inner_text() == "notes.txt is not a picture: upload a PNG, JPEG, WebP, BMP or GIF."
+    heic = tmp_path / "IMG_0412.HEIC"  # an iPhone photo sent from a Mac: Chromium gives it no image type
+    heic.write_bytes(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + b"\0" * 64)
+    pg.locator(".toast-body .toast-close").first.click()
+    pg.locator('#building input[type="file"]').set_input_files(str(heic))
+    pg.locator(".toast-body.error").first.wait_for(timeout=10_000)
+    pg.wait_for_timeout(200)
+    assert pg.locator(".toast-body.error").get_by_test_id("toast-text").all_inner_texts() == [
+        "IMG_0412.HEIC is a HEIC photo, which the app cannot read: upload it as JPEG (on an iPhone, Settings > Camera > Formats > Most Compatible)."
+    ]
+    pg.close()
+
+
+def test_a_picture_the_browser_cannot_draw_is_named_and_leaves_no_broken_icon(site, tmp_path):
+    """An empty file (a failed save) passes the browser's image/* check; the server names what is wrong,
+    the upload box shows no broken-image icon, and a good picture dropped next shows and is answered."""
+    empty = tmp_path / "garment.png"
+    empty.write_bytes(b"")
+    pg = open_page(site)
+    pg.get_by_role("tab", name="Upload").click()
+    pg.locator('#photo input[type="file"]').set_input_files(str(empty))
+    pg.locator(".toast-body.error").first.wait_for(timeout=10_000)
+    toasts = pg.locator(".toast-body.error").get_by_test_id("toast-text").all_inner_texts()
+    assert toasts == ["garment.png is empty (0 bytes): save the picture again and upload it."]
+    broken = "() => [...document.querySelectorAll('#photo img')].filter(i => i.complete && !i.naturalWidth && getComputedStyle(i).visibility !== 'hidden').length"
+    pg.wait_for_function("() => document.querySelector('#photo img')?.complete")
+    assert pg.evaluate(broken) == 0
+    pg.locator(".toast-body .toast-close").first.click()
+    pg.locator('#photo input[type="file"]').set_input_files(str(EXAMPLES / "fashion" / "test0000_ankle_boot.png"))
+    wait_for_label(pg, "Ankle boot")
+    wait_until(
+        pg,
+        "() => [...document.querySelectorAll('#photo img')].some(i => i.naturalWidth && getComputedStyle(i).visibility === 'visible')",
+        "the good picture shown",
+    )
     pg.close()
 
 

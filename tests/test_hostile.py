@@ -20,6 +20,7 @@ from tools.sketches import draw
 
 NOT_IMAGE = "is not an image Pillow can read. Upload a PNG, JPEG, WebP, BMP or GIF."
 CORRUPT = "The image could not be decoded: it may be truncated or corrupt. Save it again and re-upload."
+HEIC = "is a HEIC photo, which the app cannot read: upload it as JPEG (on an iPhone, Settings > Camera > Formats > Most Compatible)."
 BLANK = "Nothing to classify: the picture is blank. Draw a piece of clothing or upload a photo of one."
 
 
@@ -46,7 +47,9 @@ def gif_frames(n):
 
 
 BAD_FILES = {
-    "empty file": (b"", NOT_IMAGE),
+    "empty file": (b"", "is empty (0 bytes): save the picture again and upload it."),
+    "heic": (b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + b"\0" * 64, HEIC),
+    "heif": (b"\0\0\0\x18ftypmif1\0\0\0\0mif1heic" + b"\0" * 64, HEIC),
     "text": (b"definitely not an image", NOT_IMAGE),
     "html": (b"<html><script>alert(1)</script></html>", NOT_IMAGE),
     "json": (b'{"image": "trousers.png"}', NOT_IMAGE),
