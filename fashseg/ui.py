@@ -68,9 +68,10 @@ img[data-broken] { visibility: hidden; }  /* an upload the browser cannot draw: 
 # "undefined plot", example thumbnails are unnamed buttons, empty placeholders carry an
 # aria-label without a role), and word Gradio's own refusal of a file that is not an image
 # ("Only image/* allowed.") as the app's other refusals are: one sentence with the fix (a
-# HEIC photo, which Chrome and Firefox send without an image type, gets the server's HEIC sentence). An
-# upload the browser cannot draw (an empty file; a HEIC photo outside Safari) is marked
-# data-broken, hidden by the CSS, until a picture loads in that element again.
+# HEIC photo, which Chrome and Firefox refuse before upload because they give it no image
+# type, gets the server's HEIC sentence). An upload the browser cannot draw (an empty
+# file, for one) is marked data-broken, hidden by the CSS, until a picture loads in that
+# element again.
 POLISH_JS = r"""
 () => {
   document.addEventListener('error', e => { if (e.target instanceof HTMLImageElement) e.target.dataset.broken = ''; }, true);
