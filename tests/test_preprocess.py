@@ -157,7 +157,7 @@ def test_fast_morphology_equals_scipy_bit_for_bit():
     """The preprocessing's own binary operators replace scipy's for speed; every served pixel depends on them being identical."""
     from scipy import ndimage
 
-    from fashseg.preprocess import among, close3, dilate, erode, fill_holes, median
+    from fashseg.preprocess import _row_sum, _sliding, among, close3, dilate, erode, fill_holes, label, median
 
     rng = np.random.default_rng(0)
     square = np.ones((3, 3), bool)
@@ -173,8 +173,14 @@ def test_fast_morphology_equals_scipy_bit_for_bit():
         assert (close3(m) == ndimage.binary_closing(m, square)).all()
         assert (fill_holes(m) == ndimage.binary_fill_holes(m)).all()
         lab, n = ndimage.label(m)
+        assert (label(m)[0] == lab).all() and label(m)[1] == n
         pick = rng.choice(n + 1, size=min(n + 1, 3), replace=False)
         assert (among(lab, pick) == np.isin(lab, pick)).all()
+        g = rng.random((int(rng.integers(1, 12)) if _ % 6 == 0 else h, w)).astype(np.float32)  # short sides reflect more than once
+        assert (_sliding(g, np.maximum) == ndimage.maximum_filter(g, 9)).all()
+        assert (_sliding(g, np.minimum) == ndimage.minimum_filter(g, 9)).all()
+        rows = rng.random((h, 3))
+        assert (_row_sum(rows) == rows.sum(1)).all()
         for v in (rng.random(int(rng.integers(1, 50))).astype(np.float32), rng.random(int(rng.integers(1, 50)))):
             assert median(v) == np.median(v) and median(v).dtype == np.median(v).dtype
 
