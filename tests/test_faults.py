@@ -205,6 +205,8 @@ def test_benchmark_command_runs_and_writes_json(tmp_path):
     assert r["machine"]["cores"] == os.cpu_count()
     assert r["inference"]["segment_4000x3000"]["p50_ms"] > 0 and r["inference"]["classify_batch256"]["images_per_s"] > 0
     assert r["inference"]["classify_jpeg_4000x3000"]["p50_ms"] > 0
+    # as the app receives them too: the photo as a PNG file, the canvas as its PNG data: URL
+    assert r["inference"]["classify_photo_280_png_file"]["p50_ms"] > 0 and r["inference"]["classify_canvas_400_data_url"]["p50_ms"] > 0
 
 
 def test_time_to_accuracy_reads_the_committed_history():
