@@ -161,7 +161,7 @@ def test_fast_morphology_equals_scipy_bit_for_bit():
 
     rng = np.random.default_rng(0)
     square = np.ones((3, 3), bool)
-    for _ in range(60):
+    for i in range(60):
         h, w = rng.integers(3, 90, 2)
         m = ndimage.uniform_filter(rng.random((h, w)), int(rng.integers(1, 6))) > rng.uniform(0.3, 0.7)
         k = int(rng.integers(1, 4))
@@ -176,7 +176,7 @@ def test_fast_morphology_equals_scipy_bit_for_bit():
         assert (label(m)[0] == lab).all() and label(m)[1] == n
         pick = rng.choice(n + 1, size=min(n + 1, 3), replace=False)
         assert (among(lab, pick) == np.isin(lab, pick)).all()
-        g = rng.random((int(rng.integers(1, 12)) if _ % 6 == 0 else h, w)).astype(np.float32)  # short sides reflect more than once
+        g = rng.random((int(rng.integers(1, 12)) if i % 6 == 0 else h, w)).astype(np.float32)  # short sides reflect more than once
         assert (_sliding(g, np.maximum) == ndimage.maximum_filter(g, 9)).all()
         assert (_sliding(g, np.minimum) == ndimage.minimum_filter(g, 9)).all()
         rows = rng.random((h, 3))
