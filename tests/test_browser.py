@@ -117,6 +117,13 @@ def error_toasts(pg) -> list[str]:
     return pg.locator(".toast-body.error").all_inner_texts()
 
 
+def close_toast(pg) -> None:
+    """Close the error toast and wait for it to go: it fades out for about 0.3 s, and a check for a second
+    toast made meanwhile would count the closing one."""
+    pg.locator(".toast-body .toast-close").first.click()
+    wait_until(pg, "() => !document.querySelector('.toast-body.error')", "the closed toast gone")
+
+
 def draw_trousers(pg):
     box = canvas_ready(pg)
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -286,7 +293,7 @@ def test_a_file_that_is_not_a_picture_is_refused_in_one_plain_sentence(site, tmp
     pg.get_by_role("tab", name="Upload").click()
     for tab, box in ((None, "#photo"), ("Buildings", "#building")):
         if tab:
-            pg.locator(".toast-body .toast-close").first.click()
+            close_toast(pg)
             pg.get_by_role("tab", name=tab).click()
         pg.locator(f'{box} input[type="file"]').set_input_files(str(notes))
         pg.locator(".toast-body.error").first.wait_for(timeout=10_000)
@@ -296,7 +303,7 @@ def test_a_file_that_is_not_a_picture_is_refused_in_one_plain_sentence(site, tmp
         assert toast.get_by_test_id("toast-text").inner_text() == "notes.txt is not a picture: upload a PNG, JPEG, WebP, BMP or GIF."
     heic = tmp_path / "IMG_0412.HEIC"  # an iPhone photo sent from a Mac: Chromium gives it no image type
     heic.write_bytes(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + b"\0" * 64)
-    pg.locator(".toast-body .toast-close").first.click()
+    close_toast(pg)
     pg.locator('#building input[type="file"]').set_input_files(str(heic))
     pg.locator(".toast-body.error").first.wait_for(timeout=10_000)
     pg.wait_for_timeout(200)
@@ -320,7 +327,7 @@ def test_a_picture_the_browser_cannot_draw_is_named_and_leaves_no_broken_icon(si
     broken = "() => [...document.querySelectorAll('#photo img')].filter(i => i.complete && !i.naturalWidth && getComputedStyle(i).visibility !== 'hidden').length"
     pg.wait_for_function("() => document.querySelector('#photo img')?.complete")
     assert pg.evaluate(broken) == 0
-    pg.locator(".toast-body .toast-close").first.click()
+    close_toast(pg)
     pg.locator('#photo input[type="file"]').set_input_files(str(EXAMPLES / "fashion" / "test0000_ankle_boot.png"))
     wait_for_label(pg, "Ankle boot")
     wait_until(
@@ -357,7 +364,7 @@ def test_a_refused_picture_leaves_no_stale_answer_or_error_marks(site, tmp_path)
     assert pg.locator(".toast-body.error").get_by_test_id("toast-text").all_inner_texts() == [sentence]
     assert pg.locator(LABEL).count() == 0 or pg.locator(LABEL).inner_text().strip() == ""
     assert shown_errors(pg, "probs", "note", "seen", "heat") == {"probs": 0, "note": 0, "seen": 0, "heat": 0}
-    pg.locator(".toast-body .toast-close").first.click()
+    close_toast(pg)
     pg.get_by_role("tab", name="Draw").click()
     pg.get_by_role("tab", name="Upload").click()  # back to the refused picture: its sentence in the note, no second toast
     wait_until(pg, "t => document.querySelector('#note')?.innerText.trim() === t", "the refusal in the note", arg=sentence)
