@@ -46,6 +46,13 @@ CSS = """
 @media (max-width: 500px) { .caption-label { font-size: 11px; padding: 2px 4px; } }
 /* On a narrow screen the galleries wrap into as many columns as fit: a fixed 5 or 6 of at least 100 px ran off a phone. */
 @media (max-width: 640px) { .labelled-gallery div.grid-container { grid-template-columns: repeat(auto-fill, minmax(96px, 1fr)); } }
+/* There the captions go under the thumbnails: laid over 96 px pictures, two lines of "✗ T-shirt/top → Shirt" hid half the garment. */
+@media (max-width: 640px) {
+  .labelled-gallery .gallery-item:has(> .thumbnail-lg) { height: 100%; }
+  .labelled-gallery .thumbnail-lg { height: 100% !important; aspect-ratio: auto !important; display: flex; flex-direction: column; justify-content: flex-start; }
+  .labelled-gallery .thumbnail-lg img { aspect-ratio: 1 / 1; width: 100%; height: auto; flex: none; object-fit: contain; }
+  .labelled-gallery .thumbnail-lg .caption-label { position: static !important; max-width: none !important; margin: 0; border-radius: 0; text-align: center; }
+}
 .dark { --color-accent: var(--primary-300); }  /* the selected tab's text, readable on the dark background */
 .md table th, .md table td { overflow-wrap: normal; word-break: normal; }  /* table words wrap whole, never split */
 .heat-key { display: flex; align-items: center; gap: 8px; font-size: var(--text-sm); color: var(--body-text-color); }

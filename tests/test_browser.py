@@ -543,6 +543,13 @@ def test_insights_captions_plots_and_architecture(site, size):
               const r = t.getBoundingClientRect(); return r.left < box.left - 1 || r.right > box.right + 1; }).length; })"""
     )
     assert len(outside) == 2 and outside == [0, 0], outside
+    if size == PHONE:  # captions under the 96 px thumbnails, not over the garment
+        covering = pg.evaluate(
+            """() => [...document.querySelectorAll('.labelled-gallery .thumbnail-lg')].filter(t => {
+                const img = t.querySelector('img'), cap = t.querySelector('.caption-label');
+                return img && cap && cap.getBoundingClientRect().top < img.getBoundingClientRect().bottom - 1; }).map(t => t.innerText)"""
+        )
+        assert covering == [], covering
     broken = pg.evaluate(
         """() => [...document.querySelectorAll('.md td, .md th')].flatMap(cell => {
             const words = [], walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
