@@ -44,10 +44,10 @@ CSS = """
 #note p { margin: 0; }
 .caption-label { white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 @media (max-width: 500px) { .caption-label { font-size: 11px; padding: 2px 4px; } }
-/* On a narrow screen the galleries wrap into as many columns as fit: a fixed 5 or 6 of at least 100 px ran off a phone. */
-@media (max-width: 640px) { .labelled-gallery div.grid-container { grid-template-columns: repeat(auto-fill, minmax(96px, 1fr)); } }
-/* There the captions go under the thumbnails: laid over 96 px pictures, two lines of "✗ T-shirt/top → Shirt" hid half the garment. */
+/* On a narrow screen the galleries wrap into as many columns as fit (a fixed 5 or 6 of at least 100 px ran off a phone),
+   and the captions go under the thumbnails (laid over 96 px pictures, two lines of "✗ T-shirt/top → Shirt" hid half the garment). */
 @media (max-width: 640px) {
+  .labelled-gallery div.grid-container { grid-template-columns: repeat(auto-fill, minmax(96px, 1fr)); }
   .labelled-gallery .gallery-item:has(> .thumbnail-lg) { height: 100%; }
   .labelled-gallery .thumbnail-lg { height: 100% !important; aspect-ratio: auto !important; display: flex; flex-direction: column; justify-content: flex-start; }
   .labelled-gallery .thumbnail-lg img { aspect-ratio: 1 / 1; width: 100%; height: auto; flex: none; object-fit: contain; }
