@@ -18,6 +18,7 @@ from starlette.middleware import Middleware  # noqa: E402
 
 from fashseg.canvas import drawing_canvas, drawn_picture
 from fashseg.checkpoint import CHECKPOINT_DIR
+from fashseg.memory import limit_malloc_arenas
 from fashseg.overlays import heat_key_html
 from fashseg.preprocess import InputError
 from fashseg.service import Service, Unavailable
@@ -28,7 +29,6 @@ from fashseg.ui import (
     THEME,
     AnswerLabel,
     BodyLimit,
-    limit_malloc_arenas,
     picture_upload,
     plain_refusals,
     raw_upload,

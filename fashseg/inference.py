@@ -104,6 +104,12 @@ class Segmentation:
         return im
 
 
+def class_counts(labels: np.ndarray, n: int, rows: int = 256) -> np.ndarray:
+    """``np.bincount(labels.ravel(), minlength=n)`` in bands of rows: bincount widens uint8 to 8-byte indices,
+    a 380 MB copy for a 48-megapixel label map."""
+    return sum((np.bincount(labels[i : i + rows].ravel(), minlength=n) for i in range(0, len(labels), rows)), np.zeros(n, np.intp))
+
+
 class Segmenter:
     # Logits are upsampled smoothly up to this many pixels on the longer side, then nearest-neighbour.
     SMOOTH_SIDE = 1024
@@ -141,6 +147,6 @@ class Segmenter:
         lab = F.interpolate(logits, size=mid, mode="bilinear", align_corners=False)[0].argmax(0).byte().numpy()
         if mid != (H, W):
             lab = np.asarray(Image.fromarray(lab).resize((W, H), Image.Resampling.NEAREST))
-        counts = np.bincount(lab.ravel(), minlength=len(self.classes)) / lab.size
+        counts = class_counts(lab, len(self.classes)) / lab.size
         shares = {c: float(s) for c, s in sorted(zip(self.classes, counts), key=lambda t: -t[1])}
         return Segmentation(lab, rgb_img, shares, self.colors)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps
+from PIL import ExifTags, Image, ImageOps
 from scipy import ndimage
 
 from .labels import FACADE_SIZE, FASHION_SIZE
@@ -81,8 +81,7 @@ def load_image(src, max_side: int | None = None) -> Image.Image:
         if max_side and img.format == "JPEG" and max(w, h) > 2 * max_side:
             img.draft("RGB", (max(1, w * max_side // max(w, h)), max(1, h * max_side // max(w, h))))  # decode at 1/2..1/8 scale
         img.load()  # the first frame only
-        img = ImageOps.exif_transpose(img)
-        return _normalise_mode(img)
+        return _normalise_mode(_upright(img))
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as e:
         raise InputError("The image could not be decoded: it may be truncated or corrupt. Save it again and re-upload.") from e
 
@@ -143,6 +142,11 @@ def _unreadable(name: str, data) -> str:
     return f"{name} is not an image Pillow can read. Upload a {PICTURE_FORMATS}."
 
 
+def _upright(img: Image.Image) -> Image.Image:
+    """Turned as its EXIF orientation says; Pillow's ``exif_transpose`` copies even an upright picture (190 MB at 48 MP)."""
+    return ImageOps.exif_transpose(img) if img.getexif().get(ExifTags.Base.Orientation, 1) in range(2, 9) else img
+
+
 def _normalise_mode(img: Image.Image) -> Image.Image:
     """Map every Pillow mode onto RGB, RGBA or L, keeping transparency that hides something.
 
@@ -154,15 +158,33 @@ def _normalise_mode(img: Image.Image) -> Image.Image:
     if img.mode in ("RGB", "RGBA", "L"):
         return img
     if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
-        arr = np.nan_to_num(np.asarray(img, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
-        lo, hi = arr.min(), arr.max()
-        arr = (arr - lo) / (hi - lo) if hi > lo else np.zeros_like(arr)
-        return Image.fromarray((arr * 255).round().astype(np.uint8), "L")
-    if img.mode in ("1", "LA", "La"):
-        return img.convert("LA" if "A" in img.mode else "L").convert("RGBA" if "A" in img.mode else "L")
-    if img.mode == "P" or img.mode == "PA":
+        return Image.fromarray(_stretch_to_bytes(np.asarray(img)), "L")
+    if img.mode == "1":
+        return img.convert("L")
+    if img.mode in ("LA", "La"):
+        return (img if img.mode == "LA" else img.convert("LA")).convert("RGBA")
+    if img.mode == "PA" or (img.mode == "P" and "transparency" in img.info):
         return img.convert("RGBA")
+    if img.mode == "P":
+        return img.convert("RGB")  # an opaque palette: RGBA would only be composited on white again, at full size
     return img.convert("RGB")  # CMYK, YCbCr, LAB, HSV ...
+
+
+def _stretch_to_bytes(a: np.ndarray) -> np.ndarray:
+    """uint8 [H,W] spanning 0-255 from 16-bit, 32-bit or float greys (NaN and infinities as 0), min to max.
+
+    16-bit values go through a 65,536-entry table computed with the same float64
+    formula: at 48 megapixels the float64 copies took 1.2 GB, the table takes nothing.
+    """
+    if a.dtype.kind in "ui" and a.size and a.min() >= 0 and a.max() < 2**16:
+        lo, hi = int(a.min()), int(a.max())
+        lut = np.zeros(2**16, np.uint8)
+        lut[lo : hi + 1] = _stretch_to_bytes(np.arange(lo, hi + 1, dtype=np.float64)) if hi > lo else 0
+        return lut[a]
+    arr = np.nan_to_num(np.asarray(a, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    lo, hi = arr.min(), arr.max()
+    arr = (arr - lo) / (hi - lo) if hi > lo else np.zeros_like(arr)
+    return (arr * 255).round().astype(np.uint8)
 
 
 def to_grey(img: Image.Image) -> np.ndarray:
@@ -444,8 +466,8 @@ def _pooled_grey(img: Image.Image, scale: float, darker: bool, shape) -> np.ndar
     h, w = shape
     k = int(min(STROKE_POOL, max(1, np.floor(1 / scale))))
     if k == 1:
-        return np.asarray(to_rgb(img).convert("L").resize((w, h), Image.Resampling.BOX), dtype=np.float32) / 255.0
-    big = np.asarray(to_rgb(img).convert("L").resize((w * k, h * k), Image.Resampling.BOX))
+        return np.asarray(grey_image(img).resize((w, h), Image.Resampling.BOX), dtype=np.float32) / 255.0
+    big = np.asarray(grey_image(img).resize((w * k, h * k), Image.Resampling.BOX))
     # the k*k pixels of each block along one leading axis: numpy reduces that 30x faster than two strided axes
     blocks = big.reshape(h, k, w, k).transpose(1, 3, 0, 2).reshape(k * k, h, w)
     return (blocks.min(0) if darker else blocks.max(0)).astype(np.float32) / 255.0
@@ -605,9 +627,27 @@ def to_rgb(img: Image.Image) -> Image.Image:
     """RGB, with any transparency composited on white."""
     if img.mode == "RGB":
         return img
-    if img.mode == "RGBA":
-        return Image.alpha_composite(Image.new("RGBA", img.size, "white"), img).convert("RGB")
-    return img.convert("RGB")
+    return _on_white(img, "RGB") if img.mode == "RGBA" else img.convert("RGB")
+
+
+def grey_image(img: Image.Image) -> Image.Image:
+    """Mode L, transparency on white; a grey picture as it is (through RGB it cost 190 MB more at 48 MP, for the same values)."""
+    if img.mode == "L":
+        return img
+    return _on_white(img, "L") if img.mode == "RGBA" else img.convert("L")
+
+
+def _on_white(img: Image.Image, mode: str, band: int = 256) -> Image.Image:
+    """An RGBA picture composited on white, in bands of rows: whole, the white sheet and the
+    composite took three full RGBA copies (570 MB at 48 MP) besides the picture."""
+    w, h = img.size
+    out = Image.new(mode, img.size)
+    white = Image.new("RGBA", (w, min(band, h)), "white")
+    for top in range(0, h, band):
+        part = img.crop((0, top, w, min(h, top + band)))
+        sheet = white if part.size == white.size else white.crop((0, 0, *part.size))
+        out.paste(Image.alpha_composite(sheet, part).convert(mode), (0, top))
+    return out
 
 
 def facade_input(img: Image.Image, target: int = FACADE_SIZE) -> np.ndarray:

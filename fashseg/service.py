@@ -8,6 +8,7 @@ app still serves the rest. Handlers return plain Python values and raise
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections import OrderedDict
@@ -21,6 +22,7 @@ from .checkpoint import CHECKPOINT_DIR, CheckpointError, artefact
 from .files import Shelf
 from .inference import Classifier, Segmenter
 from .insights import FacadeInsights, FashionInsights, architecture_markdown
+from .memory import FreedMemory
 from .overlays import enlarge, heatmap_overlay, legend_html, overlay
 from .plots import filter_grid
 from .preprocess import InputError, load_image, shrink, to_rgb
@@ -103,6 +105,19 @@ def _preview(img: Image.Image) -> Image.Image:
     return shrink(img, PREVIEW_SIDE, Image.Resampling.BILINEAR)
 
 
+def _gives_back_memory(method):
+    """After the request, however it ended, return what a large picture left held (see ``FreedMemory``)."""
+
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self._freed.settle()
+
+    return call
+
+
 class Service:
     def __init__(self, ckpt_dir: str | Path = CHECKPOINT_DIR, keep_files: int = 256):
         self.ckpt_dir = Path(ckpt_dir)
@@ -113,6 +128,7 @@ class Service:
         self._downloads = Shelf("fashseg-downloads-", keep_files)
         self._shown: OrderedDict[tuple, Image.Image] = OrderedDict()  # display copies of the last few uploads
         self._shown_lock = threading.Lock()
+        self._freed = FreedMemory()
 
     SHOWN_KEEP = 4  # display copies kept (at most 1600x1200 RGB each, under 6 MB)
 
@@ -127,6 +143,7 @@ class Service:
         return obj
 
     # ------------------------------------------------------------------ clothing
+    @_gives_back_memory
     def classify(self, image, drawing: bool | None = None) -> ClassifyResult:
         clf = self._need(self.classifier, self.classifier_error)
         r = clf.classify(image, drawing=drawing)
@@ -152,6 +169,7 @@ class Service:
         return self.classify(picture, drawing=True)
 
     # ------------------------------------------------------------------ facades
+    @_gives_back_memory
     def segment(self, image, opacity: float = 0.5) -> SegmentResult:
         seg = self._need(self.segmenter, self.segmenter_error)
         opacity = checked_opacity(opacity)

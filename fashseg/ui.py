@@ -5,7 +5,6 @@ Kept apart from app.py so that the app file stays layout and wiring only.
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import json
 import logging
@@ -240,19 +239,6 @@ async def _plain_bad_body(request, exc):
 
 # FastAPI's own 422 report (pydantic's details, the input echoed back) replaced by one sentence.
 EXCEPTION_HANDLERS = {RequestValidationError: _plain_bad_body}
-
-
-def limit_malloc_arenas(arenas: int = 2) -> None:
-    """Cap glibc's malloc arenas before the server's threads start.
-
-    By default each worker thread gets its own arena, and freed image buffers stay
-    mapped in all of them: under load the resident memory creeps up by hundreds
-    of MB. Two arenas keep it flat at no measurable cost in speed.
-    """
-    try:
-        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # M_ARENA_MAX
-    except (OSError, AttributeError):  # not glibc (macOS, musl, Windows): nothing to do
-        pass
 
 
 MAX_BODY_BYTES = 30 * 1024 * 1024  # a 25 MB upload plus its multipart framing

@@ -237,3 +237,34 @@ def test_insights_show_each_benchmark_condition_with_its_interval(tmp_path):
     drawn = next(iter(f.metrics["not_clothing_drawn"]))
     assert f"| {drawn} |" in md and f"on canvas drawings below {f.metrics['not_clothing_drawing_threshold'] * 100:.0f} %" in md
     assert "on canvas drawings below" not in plain and drawn not in plain  # older artefacts: one threshold
+
+
+def test_class_counts_equal_bincount_over_bands():
+    from fashseg.inference import class_counts
+
+    lab = np.random.default_rng(0).integers(0, 5, (1000, 77)).astype(np.uint8)  # 1000 rows: bands of 256 and a short one
+    assert np.array_equal(class_counts(lab, 5), np.bincount(lab.ravel(), minlength=5))
+    assert np.array_equal(class_counts(np.zeros((3, 4), np.uint8), 5), [12, 0, 0, 0, 0])  # classes not present count 0
+
+
+def test_freed_memory_is_trimmed_only_after_a_request_that_left_much_behind(monkeypatch):
+    from fashseg import memory
+
+    trims, rss = [], iter([100.0, 130.0, 90.0, 200.0, 95.0])  # start, +30, below start, +110, after the trim
+    monkeypatch.setattr(memory, "resident_mb", lambda: next(rss))
+    monkeypatch.setattr(memory, "LIBC", type("FakeLibc", (), {"malloc_trim": lambda self, pad: trims.append(pad)})())
+    freed = memory.FreedMemory(slack_mb=64)
+    assert freed.settle() is False  # 30 MB over the start: within the slack
+    assert freed.settle() is False and freed.base == 90.0  # lower than before: the new base
+    assert freed.settle() is True and trims == [0] and freed.base == 95.0  # 110 MB over: trimmed, base re-read
+
+
+def test_every_request_settles_memory_even_a_refused_one(tiny_checkpoints):
+    svc = Service(tiny_checkpoints)
+    calls = []
+    svc._freed.settle = lambda: calls.append(1)
+    svc.classify(draw("Trouser", filled=True))
+    with pytest.raises(InputError):
+        svc.classify(Image.new("RGB", (300, 300), "white"))
+    svc.segment(noise_photo(64, 48))
+    assert len(calls) == 3

@@ -71,6 +71,11 @@ def test_blank_canvas_is_refused():
         fashion_input(Image.new("RGBA", (400, 400), (0, 0, 0, 0)), drawing=True)  # untouched sketchpad
 
 
+def _with_info(img, **info):
+    img.info.update(info)
+    return img
+
+
 def test_exif_orientation_is_honoured():
     img = _canvas(300, 100)
     exif = Image.Exif()
@@ -84,7 +89,8 @@ def test_exif_orientation_is_honoured():
     [
         (lambda: Image.fromarray((np.arange(64 * 64).reshape(64, 64) * 16).astype(np.uint16)), "L"),  # 16-bit
         (lambda: Image.new("CMYK", (64, 64), (0, 0, 0, 255)), "RGB"),
-        (lambda: Image.new("RGB", (64, 64), "red").convert("P"), "RGBA"),
+        (lambda: Image.new("RGB", (64, 64), "red").convert("P"), "RGB"),  # an opaque palette
+        (lambda: _with_info(Image.new("RGB", (64, 64), "red").convert("P"), transparency=0), "RGBA"),
         (lambda: Image.new("RGBA", (64, 64), (0, 0, 0, 0)), "RGBA"),
         (lambda: Image.new("1", (64, 64), 1), "L"),
     ],
@@ -198,3 +204,44 @@ def test_an_opaque_rgba_drawing_reads_as_its_rgb_and_transparency_still_counts_a
     img = load_image(clear)
     assert img.mode == "RGBA"
     assert (fashion_input(img).pixels == fashion_input(load_image(rgb)).pixels).mean() > 0.99
+
+
+def _stretched(a):
+    """The straightforward min-to-max stretch ``_stretch_to_bytes`` must equal."""
+    arr = np.nan_to_num(a.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    lo, hi = arr.min(), arr.max()
+    return (((arr - lo) / (hi - lo) if hi > lo else np.zeros_like(arr)) * 255).round().astype(np.uint8)
+
+
+@pytest.mark.parametrize(
+    "a",
+    [
+        np.random.default_rng(0).integers(300, 61000, (40, 50)).astype(np.uint16),  # the lookup table
+        np.random.default_rng(1).integers(0, 2**16, (40, 50)).astype(">u2"),  # big-endian 16-bit, full range
+        np.full((9, 9), 1234, np.uint16),  # flat: all black, as before
+        np.random.default_rng(2).integers(-70000, 70000, (40, 50)).astype(np.int32),  # 32-bit, negative: float path
+        np.where(np.eye(12) > 0, np.nan, np.arange(144, dtype=np.float32).reshape(12, 12)),
+    ],
+)
+def test_stretch_to_bytes_equals_the_float_formula(a):
+    from fashseg.preprocess import _stretch_to_bytes
+
+    assert np.array_equal(_stretch_to_bytes(a), _stretched(a))
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L"])
+def test_banded_composite_on_white_equals_the_whole_picture_composite(mode):
+    from fashseg.preprocess import _on_white
+
+    rng = np.random.default_rng(3)
+    img = Image.fromarray(rng.integers(0, 256, (601, 37, 4), dtype=np.uint8), "RGBA")  # 601 rows: bands of 256 and a short one
+    whole = Image.alpha_composite(Image.new("RGBA", img.size, "white"), img).convert("RGB").convert(mode)
+    assert np.array_equal(np.asarray(_on_white(img, mode)), np.asarray(whole))
+
+
+def test_an_upright_picture_is_not_copied_and_a_turned_one_is_turned():
+    img = _canvas(300, 100)
+    assert load_image(img) is img  # exif_transpose copies even when nothing turns: 190 MB at 48 MP
+    exif = Image.Exif()
+    exif[0x0112] = 8
+    assert load_image(_png_bytes(img, "JPEG", exif=exif.tobytes())).size == (100, 300)

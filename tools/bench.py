@@ -119,6 +119,72 @@ def bench_segment(repeat: int) -> dict:
     return out
 
 
+# --------------------------------------------------------------------------- memory
+
+_ONE_REQUEST = """
+import json, sys, time
+from fashseg.service import Service
+
+def status(key):
+    return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith(key)) / 1024
+
+svc = Service(sys.argv[3])
+call = svc.classify if sys.argv[1] == "classify" else svc.segment
+call(sys.argv[4])  # a small picture first: the models' and Pillow's one-off allocations do not count
+open("/proc/self/clear_refs", "w").write("5")  # restart the peak (VmHWM) from the memory in use now
+before, t = status("VmRSS"), time.perf_counter()
+call(sys.argv[2])
+print(json.dumps({"ms": (time.perf_counter() - t) * 1000, "peak_mb": status("VmHWM") - before}))
+"""
+
+
+def largest_allowed_pictures(folder: Path, w: int = 8000, h: int = 6000) -> dict[str, Path]:
+    """48-megapixel pictures, just under the 50-megapixel limit, in the formats and modes that cost most to decode."""
+    from PIL import Image, ImageDraw
+
+    rgb = Image.new("RGB", (w, h), (225, 220, 210))
+    ImageDraw.Draw(rgb).rectangle((w // 3, h // 4, 2 * w // 3, 3 * h // 4), fill=(40, 60, 120))
+    grey = np.asarray(rgb.convert("L")).astype(np.uint16) * 257
+    clear = rgb.convert("RGBA")
+    clear.putalpha(Image.linear_gradient("L").resize((w, h)))
+    files = {
+        "jpeg": (rgb, "jpg", {"quality": 90}),
+        "png": (rgb, "png", {"compress_level": 1}),
+        "png_16bit_grey": (Image.fromarray(grey), "png", {"compress_level": 1}),
+        "png_transparent": (clear, "png", {"compress_level": 1}),
+        "gif_palette": (rgb.convert("P"), "gif", {}),
+        "webp": (rgb, "webp", {"quality": 80}),
+    }
+    out = {}
+    for name, (img, ext, kw) in files.items():
+        out[name] = folder / f"{name}_{w}x{h}.{ext}"
+        img.save(out[name], **kw)
+    return out
+
+
+def bench_memory() -> dict:
+    """Each largest allowed picture, classified and segmented once in a fresh process: its time and the
+    process's peak memory over what it held before the request (Linux: read from /proc)."""
+    import json
+    import subprocess
+    import sys
+
+    if not Path("/proc/self/clear_refs").exists():
+        return {}
+    folder = Path(tempfile.mkdtemp())
+    small = folder / "small.jpg"
+    from PIL import Image
+
+    Image.open(EXAMPLES / "fashion" / "test0000_ankle_boot.png").convert("RGB").save(small)
+    out = {}
+    for name, path in largest_allowed_pictures(folder).items():
+        for route in ("classify", "segment"):
+            cmd = [sys.executable, "-c", _ONE_REQUEST, route, str(path), str(CHECKPOINTS), str(small)]
+            r = subprocess.run(cmd, capture_output=True, text=True, cwd=PROJECT_DIR, timeout=300)
+            out[f"{route}_48MP_{name}"] = json.loads(r.stdout.strip().splitlines()[-1]) if r.returncode == 0 else {"error": r.stderr[-300:]}
+    return out
+
+
 # --------------------------------------------------------------------------- HTTP
 
 
@@ -514,6 +580,10 @@ GOALS = {
 def report(results: dict) -> str:
     lines = [f"machine: {results['machine']}", "", f"{'figure':38s} {'p50':>10s} {'p95':>10s}  goal"]
     for section in ("inference", "http", "browser", "training"):
+        if section == "http":
+            for k, v in results.get("memory", {}).items():
+                shown = f"{v['ms']:8.1f}ms  peak +{v['peak_mb']:.0f} MB" if "ms" in v else f"failed: {v['error']}"
+                lines.append(f"{k:38s} {shown}")
         for k, v in results.get(section, {}).items():
             goal = GOALS.get(k)
             g = ""
@@ -535,7 +605,9 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--repeat", type=int, default=50, help="timed runs per latency figure (default 50)")
     p.add_argument("--train-steps", type=int, default=40, help="training steps per throughput figure (default 40)")
-    p.add_argument("--skip", nargs="*", default=[], choices=["inference", "http", "browser", "training"], help="sections to leave out")
+    p.add_argument(
+        "--skip", nargs="*", default=[], choices=["inference", "memory", "http", "browser", "training"], help="sections to leave out"
+    )
     p.add_argument("--checkpoints", default=str(CHECKPOINT_DIR), help="checkpoint folder (default: the committed checkpoints/)")
     p.add_argument("--json", default="benchmarks/results.json", help="where to write the figures (default benchmarks/results.json)")
     args = p.parse_args(argv)
@@ -543,6 +615,8 @@ def main(argv=None) -> int:
     results = {"machine": machine(), "when": time.strftime("%Y-%m-%d %H:%M:%S")}
     if "inference" not in args.skip:
         results["inference"] = {**bench_classify(args.repeat), **bench_segment(args.repeat)}
+    if "memory" not in args.skip:
+        results["memory"] = bench_memory()
     if "http" not in args.skip:
         results["http"] = bench_http(args.repeat)
     if "browser" not in args.skip:
