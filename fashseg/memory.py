@@ -5,6 +5,7 @@ A public Space's memory limit counts what the process holds, not what it uses.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import threading
@@ -41,28 +42,41 @@ def resident_mb() -> float | None:
 
 
 class FreedMemory:
-    """Hands back to the system what a request on a large picture freed.
+    """Hands back to the system what requests on large pictures freed.
 
     glibc keeps freed blocks under 32 MB in its arenas for reuse, so a 48-megapixel
     upload, decoded and processed in bands, leaves a few hundred MB held and unused.
-    After a request that left the resident size ``slack_mb`` above where the last
-    trim left it, ``malloc_trim`` returns them (1-40 ms, only after such requests;
-    a check costs a read of /proc/self/statm).
+    When the last request in flight ends ``slack_mb`` above the resident size the
+    server had when it was last idle, ``malloc_trim`` returns them (1-40 ms, only
+    after such requests; a check reads /proc/self/statm). Only idle moments set that
+    baseline: measured while another request still holds its buffers, it would be
+    too high, and what that request freed would never be handed back.
     """
 
     def __init__(self, slack_mb: float = 64):
-        self.slack_mb, self.base, self.lock = slack_mb, resident_mb(), threading.Lock()
+        self.slack_mb, self.base, self.busy, self.lock = slack_mb, resident_mb(), 0, threading.Lock()
+
+    @contextlib.contextmanager
+    def request(self):
+        with self.lock:
+            self.busy += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.busy -= 1
+                if self.busy == 0:
+                    self.settle()
 
     def settle(self) -> bool:
-        """Trim if this request left too much behind; True when it did."""
+        """With no request in flight: trim if they left too much behind; True when it did."""
         now = resident_mb()
         if LIBC is None or now is None:
             return False
-        with self.lock:
-            if self.base is None or now < self.base:
-                self.base = now
-            if now - self.base <= self.slack_mb:
-                return False
-            LIBC.malloc_trim(0)
-            self.base = resident_mb()
-            return True
+        if self.base is None or now < self.base:
+            self.base = now
+        if now - self.base <= self.slack_mb:
+            return False
+        LIBC.malloc_trim(0)
+        self.base = resident_mb()
+        return True

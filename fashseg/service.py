@@ -110,10 +110,8 @@ def _gives_back_memory(method):
 
     @functools.wraps(method)
     def call(self, *args, **kwargs):
-        try:
+        with self._freed.request():
             return method(self, *args, **kwargs)
-        finally:
-            self._freed.settle()
 
     return call
 

@@ -250,13 +250,18 @@ def test_class_counts_equal_bincount_over_bands():
 def test_freed_memory_is_trimmed_only_after_a_request_that_left_much_behind(monkeypatch):
     from fashseg import memory
 
-    trims, rss = [], iter([100.0, 130.0, 90.0, 200.0, 95.0])  # start, +30, below start, +110, after the trim
+    trims, rss = [], iter([100.0, 130.0, 90.0, 200.0, 95.0, 400.0, 180.0, 98.0])
     monkeypatch.setattr(memory, "resident_mb", lambda: next(rss))
     monkeypatch.setattr(memory, "LIBC", type("FakeLibc", (), {"malloc_trim": lambda self, pad: trims.append(pad)})())
-    freed = memory.FreedMemory(slack_mb=64)
-    assert freed.settle() is False  # 30 MB over the start: within the slack
+    freed = memory.FreedMemory(slack_mb=64)  # idle at 100 MB
+    assert freed.settle() is False  # 30 MB over: within the slack
     assert freed.settle() is False and freed.base == 90.0  # lower than before: the new base
     assert freed.settle() is True and trims == [0] and freed.base == 95.0  # 110 MB over: trimmed, base re-read
+    with freed.request():
+        with freed.request():
+            pass  # ends while the outer request still runs: no reading, no trim (400 MB is not read here)
+        assert trims == [0]
+    assert trims == [0, 0] and freed.base == 180.0  # the last one out reads 400 MB, trims, re-reads the idle size
 
 
 def test_every_request_settles_memory_even_a_refused_one(tiny_checkpoints):

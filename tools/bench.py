@@ -138,8 +138,9 @@ print(json.dumps({"ms": (time.perf_counter() - t) * 1000, "peak_mb": status("VmH
 """
 
 
-def largest_allowed_pictures(folder: Path, w: int = 8000, h: int = 6000) -> dict[str, Path]:
-    """48-megapixel pictures, just under the 50-megapixel limit, in the formats and modes that cost most to decode."""
+def largest_allowed_pictures(folder: Path, kinds=None, w: int = 8000, h: int = 6000) -> dict[str, Path]:
+    """48-megapixel pictures, just under the 50-megapixel limit, in the formats and modes that cost most to decode
+    (all of them, or those named in ``kinds``): a dark square on a light ground, written into ``folder``."""
     from PIL import Image, ImageDraw
 
     rgb = Image.new("RGB", (w, h), (225, 220, 210))
@@ -157,6 +158,8 @@ def largest_allowed_pictures(folder: Path, w: int = 8000, h: int = 6000) -> dict
     }
     out = {}
     for name, (img, ext, kw) in files.items():
+        if kinds is not None and name not in kinds:
+            continue
         out[name] = folder / f"{name}_{w}x{h}.{ext}"
         img.save(out[name], **kw)
     return out

@@ -35,6 +35,7 @@ from PIL import Image
 
 from fashseg.data import PROJECT_DIR
 
+from .bench import largest_allowed_pictures
 from .sketches import draw
 
 EXAMPLES = PROJECT_DIR / "examples"
@@ -51,15 +52,6 @@ def _many_frame_gif(n: int = 2000) -> bytes:
     buf = io.BytesIO()
     frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:])
     return buf.getvalue()
-
-
-def _largest_allowed(folder: Path) -> None:
-    """Two 48-megapixel pictures just under the 50-megapixel limit, in the modes that cost most to decode:
-    16-bit grey (a PNG of 0.5 MB) and a palette GIF. They are answered, not refused."""
-    grey = np.full((6000, 8000), 52000, np.uint16)
-    grey[1500:4500, 2500:5500] = 9000  # a dark square on light paper
-    Image.fromarray(grey).save(folder / "grey16_48MP.png", compress_level=1)
-    Image.fromarray((grey >> 8).astype(np.uint8)).convert("P").save(folder / "palette_48MP.gif")
 
 
 def _raw_json(url: str, api: str, data) -> None:
@@ -93,7 +85,7 @@ def _make_inputs(folder: Path) -> list[tuple[str, object, str | None]]:
     Image.new("RGB", (300, 300), "white").save(folder / "blank.png")
     (folder / "bomb.png").write_bytes(_png(Image.new("1", (13000, 13000))))  # 169 MP declared, 20 KB on disk
     (folder / "many.gif").write_bytes(_many_frame_gif())
-    _largest_allowed(folder)
+    big = largest_allowed_pictures(folder, kinds=("png_16bit_grey", "gif_palette"))  # answered, not refused
     bomb_url = "data:image/png;base64," + base64.b64encode((folder / "bomb.png").read_bytes()).decode()
     f = lambda n: handle_file(str(folder / n))  # noqa: E731
     api = lambda name, *args: lambda client, url: client.predict(*args, api_name=name)  # noqa: E731
@@ -108,8 +100,8 @@ def _make_inputs(folder: Path) -> list[tuple[str, object, str | None]]:
         ("drawing_bomb", api("/classify_drawing", f("bomb.png")), "megapixels"),
         ("gif_2000_frames", api("/classify", f("many.gif")), "blank"),
         ("bomb_upload", api("/segment", f("bomb.png"), 0.5), "megapixels"),
-        ("grey16_48MP", api("/classify", f("grey16_48MP.png")), None),
-        ("palette_48MP_segment", api("/segment", f("palette_48MP.gif"), 0.5), None),
+        ("grey16_48MP", api("/classify", f(big["png_16bit_grey"].name)), None),
+        ("palette_48MP_segment", api("/segment", f(big["gif_palette"].name), 0.5), None),
         (
             "data_url_bomb",
             lambda client, url: _raw_json(url, "classify", [{"path": bomb_url, "meta": {"_type": "gradio.FileData"}}]),
