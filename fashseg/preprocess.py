@@ -38,6 +38,7 @@ def normalize(x_uint8: torch.Tensor, mean, std) -> torch.Tensor:
 MAX_PIXELS = 50_000_000  # ~8000x6000; larger images are refused as likely decompression bombs
 MAX_BYTES = 25 * 1024 * 1024  # the same cap as the app's upload limit, for data: URLs too
 MIN_SIDE = 8
+DECODED_AT = "fashseg_decoded_at"  # image info: a JPEG decoded at 1/N of its size carries N (Pillow keeps info through turns and converts)
 PICTURE_FORMATS = "PNG, JPEG, WebP, BMP or GIF"  # what the messages ask for instead of a file that is not a picture
 # Limits are checked explicitly from the header (below), never by changing Pillow's globals per request;
 # Pillow's own bomb warning would only repeat that check, so it is silenced once, here.
@@ -80,6 +81,7 @@ def load_image(src, max_side: int | None = None) -> Image.Image:
     try:
         if max_side and img.format == "JPEG" and max(w, h) > 2 * max_side:
             img.draft("RGB", (max(1, w * max_side // max(w, h)), max(1, h * max_side // max(w, h))))  # decode at 1/2..1/8 scale
+            img.info[DECODED_AT] = round(w / img.size[0])  # so that places found in it are reported in the photo's own pixels
         img.load()  # the first frame only
         return _normalise_mode(_upright(img))
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as e:
@@ -279,7 +281,7 @@ class FashionInput:
     pixels: np.ndarray  # uint8 [28,28], light object on black, as in Fashion-MNIST
     inverted: bool  # the object was darker than its background, so it was inverted
     outline_filled: bool  # closed outlines were filled in
-    box: tuple[int, int, int, int]  # object's bounding box in the source (left, top, right, bottom)
+    box: tuple[int, int, int, int]  # object's bounding box (left, top, right, bottom) in the upright picture's own pixels
     drawing: bool = False  # treated as a drawing (flat or thin strokes) rather than a photo
     frame_share: float = 0.0  # share of the frame the object's box covers (1.0: it fills the picture)
     shadow_removed: bool = False  # shadow-like pixels (darker background, same colour) were dropped
@@ -361,7 +363,7 @@ def fashion_input(img: Image.Image, drawing: bool | None = None, margin: float =
     if drawing:
         square, filled = _solidify_sketch(_resize(square, SKETCH_SIDE))
     small = _resize(square, FASHION_SIZE)
-    box = tuple(int(round(v / scale)) for v in (left, top, right, bottom))
+    box = tuple(int(round(v / scale * img.info.get(DECODED_AT, 1))) for v in (left, top, right, bottom))
     frame = (bottom - top) * (right - left) / (h * w)
     spread = float(np.ptp(bg[::4, ::4] @ _THIRDS))
     return FashionInput(

@@ -192,6 +192,20 @@ def clf():
     return Classifier(CHECKPOINTS / "fashion.pt")
 
 
+def test_a_phone_photo_decoded_smaller_is_placed_in_its_own_pixels(clf):
+    """A 3000x4000 portrait stored sideways (EXIF orientation 6, as phones save them) is decoded at a quarter
+    of its size; the object's box that the note and the API give is still in the upright photo's pixels."""
+    bg = shaded((3000, 4000), (0.9, 0.88, 0.85), (0.7, 0.68, 0.65))
+    a, m = paste(bg.astype(np.float32), COAT, (0.2, 0.2, 0.25), scale=4, offset=(1700, 2700))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "turn 90 degrees clockwise to show"
+    buf = io.BytesIO()
+    to_image(a).transpose(Image.Transpose.ROTATE_90).save(buf, "JPEG", quality=85, exif=exif)
+    r = clf.classify(buf.getvalue())
+    assert r.input.frame_share < 0.2
+    assert np.allclose(r.input.box, box_of(m), atol=60), (r.input.box, box_of(m))
+
+
 @pytest.mark.parametrize(
     "name, make",
     [
