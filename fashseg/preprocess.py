@@ -285,7 +285,7 @@ class FashionInput:
     drawing: bool = False  # treated as a drawing (flat or thin strokes) rather than a photo
     frame_share: float = 0.0  # share of the frame the object's box covers (1.0: it fills the picture)
     shadow_removed: bool = False  # shadow-like pixels (darker background, same colour) were dropped
-    background: str = "flat"  # "flat" or "shaded": how much the fitted background model varies
+    background: str = "flat"  # "flat" or "shaded" (how much the fitted background varies), or "busy" (gravel, grass, a rug)
 
 
 WORK_SIDE = 160  # images are shrunk to this before any pixel work: the result is 28x28 anyway
@@ -298,6 +298,12 @@ PEN_SPAN = 9  # at the work size, wider than any pen line: the grey closing that
 PEN_DARK = 0.25  # pen lines sit at least this far below the paper beside them (photos' folds and shadow edges: ~0.12)
 PEN_DENSE = 0.4  # most ink an outline's box holds (pen sketches: 0.06-0.35; a striped shirt: 0.46)
 PEN_EDGE = 0.015  # grey levels per work pixel: shading fades slower than this, a garment's edge is far steeper
+BUSY_TEXTURE = 0.04  # border texture (median local spread) of a busy surface: gravel, grass, a rug (a wood table: <= 0.03)
+BUSY_WINDOW = 7  # work pixels over which a busy surface's colour and texture are averaged
+BUSY_CLUSTERS = 4  # kinds of surface the border may show (stones of several tones, a two-colour pattern)
+BUSY_TRIM = 2  # work pixels trimmed off the object's edge, which the averaging window widens
+BUSY_FAR = 3.0  # object: this many of the surface's own spreads from every kind of it
+BUSY_SMALLEST = 0.01  # share of the picture: anything smaller found on a busy surface is a stone or a leaf, not a garment
 
 
 def fashion_input(img: Image.Image, drawing: bool | None = None, margin: float = 0.02) -> FashionInput:
@@ -318,6 +324,10 @@ def fashion_input(img: Image.Image, drawing: bool | None = None, margin: float =
     dist = ndimage.uniform_filter(raw, 3)  # a light blur so fine texture does not count
     thr = max(0.06, 4.0 * noise)
     fg = (dist > thr) & (raw > 0.5 * thr)
+    if not drawing and _border_texture(rgb @ _THIRDS) > BUSY_TEXTURE:  # gravel, grass, a rug: no smooth model sets them apart
+        found = _on_busy_surface(img, scale, rgb, bg, raw, margin)
+        if found is not None:
+            return found  # else a scene with no one object (a street, a crowd): read as any photo, to be judged not clothing
     if fg.sum() < max(4, 1e-4 * h * w) or dist.max() < 0.1:
         if noise > 0.05:
             raise InputError(
@@ -350,6 +360,13 @@ def fashion_input(img: Image.Image, drawing: bool | None = None, margin: float =
             if not fg.any():
                 raise InputError("Nothing to classify: the drawing is too small or faint. Draw larger, with darker strokes.")
     tight = fg if drawing else fg & (raw > thr)  # the light blur above must not widen the box
+    spread = float(np.ptp(bg[::4, ::4] @ _THIRDS))
+    return _framed(img, scale, ink, fg, tight, darker, bool(drawing), removed, "shaded" if spread > 0.08 else "flat", margin)
+
+
+def _framed(img, scale, ink, fg, tight, darker, drawing, removed, background, margin) -> FashionInput:
+    """The object's ink cropped to its box, squared and scaled into 28x28 (a drawing solidified on the way)."""
+    h, w = fg.shape
     ys, xs = np.nonzero(tight if tight.any() else fg)
     top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
     peak = max(float(np.percentile(ink[fg], 99)), 1e-3)
@@ -365,17 +382,95 @@ def fashion_input(img: Image.Image, drawing: bool | None = None, margin: float =
     small = _resize(square, FASHION_SIZE)
     box = tuple(int(round(v / scale * img.info.get(DECODED_AT, 1))) for v in (left, top, right, bottom))
     frame = (bottom - top) * (right - left) / (h * w)
-    spread = float(np.ptp(bg[::4, ::4] @ _THIRDS))
-    return FashionInput(
-        (small * 255).round().astype(np.uint8),
-        darker,
-        filled,
-        box,
-        bool(drawing),
-        float(frame),
-        removed,
-        "shaded" if spread > 0.08 else "flat",
-    )
+    return FashionInput((small * 255).round().astype(np.uint8), darker, filled, box, drawing, float(frame), removed, background)
+
+
+def _on_busy_surface(img, scale, rgb, bg, raw, margin) -> FashionInput | None:
+    """A garment on gravel, grass or a patterned rug, found by colour and texture unlike the border's (None: none found).
+
+    Its ink is its contrast with the surface's mean, in brightness, or in colour where
+    brightness hardly differs (a purple shirt on grey stones), so the garment shows
+    solid rather than as an outline.
+    """
+    fg = _busy_foreground(rgb, _local_spread(rgb @ _THIRDS), _ring(*rgb.shape[:2]))
+    if fg.sum() < BUSY_SMALLEST * fg.size:
+        return None
+    grey_diff = (rgb - bg) @ _THIRDS
+    darker = float(median(grey_diff[fg])) < 0
+    ink = np.clip(-grey_diff if darker else grey_diff, 0, None)
+    if float(median(ink[fg])) < 0.5 * float(median(raw[fg])):
+        ink = raw
+    return _framed(img, scale, ink, fg, fg, darker, False, False, "busy", margin)
+
+
+def _local_spread(grey: np.ndarray) -> np.ndarray:
+    """The standard deviation of brightness in a BUSY_WINDOW square around each pixel: texture."""
+    mean = ndimage.uniform_filter(grey, BUSY_WINDOW)
+    return np.sqrt(np.clip(ndimage.uniform_filter(grey * grey, BUSY_WINDOW) - mean * mean, 0, None))
+
+
+def _ring_width(h: int, w: int) -> int:
+    return max(2, round(0.06 * min(h, w)))
+
+
+def _ring(h: int, w: int) -> np.ndarray:
+    """The border ring (6 % of the shorter side) where the surface shows."""
+    ring = np.zeros((h, w), bool)
+    b = _ring_width(h, w)
+    ring[:b], ring[-b:], ring[:, :b], ring[:, -b:] = True, True, True, True
+    return ring
+
+
+def _border_texture(grey: np.ndarray) -> float:
+    """The median texture (``_local_spread``) over the border ring, filtered on the four border strips alone: every
+    photo pays for this check, and a whole-picture filter costs half as much again (the two agree to float rounding)."""
+    h, w = grey.shape
+    b = _ring_width(h, w)
+    m = b + BUSY_WINDOW // 2  # the filter window of a ring pixel stays inside its strip
+    if 2 * m >= min(h, w):
+        return float(median(_local_spread(grey)[_ring(h, w)]))
+    top, bottom = _local_spread(grey[:m])[:b], _local_spread(grey[-m:])[-b:]
+    left, right = _local_spread(grey[b:-b, :m])[:, :b], _local_spread(grey[b:-b, -m:])[:, -b:]
+    return float(median(np.concatenate([a.ravel() for a in (top, bottom, left, right)])))
+
+
+def _nearest(x: np.ndarray, centres: np.ndarray, distance: bool = False) -> np.ndarray:
+    """Index of the nearest centre for each row of ``x`` (or, with ``distance``, the squared distance to it), by one product."""
+    d = (x * x).sum(1)[:, None] - 2 * x @ centres.T + (centres * centres).sum(1)[None]
+    return d.min(1) if distance else d.argmin(1)
+
+
+def _busy_foreground(rgb: np.ndarray, spread: np.ndarray, ring: np.ndarray) -> np.ndarray:
+    """The main object on a busy surface: pixels whose local colour and texture match none of the border's.
+
+    Colour and texture (the local spread of brightness) are averaged over a window
+    wider than a pebble's gap or a pattern's stripe; the border ring's values are
+    grouped into a few clusters (a two-colour rug is two), and a pixel far from
+    every cluster, in units of the clusters' own spread, is object.
+    """
+    h, w = rgb.shape[:2]
+    mean = ndimage.uniform_filter(rgb, (BUSY_WINDOW, BUSY_WINDOW, 1))
+    feats = np.concatenate([mean, spread[..., None]], 2).reshape(-1, 4)
+    pts = feats[ring.ravel()][::3]  # a third of the ring is plenty to know the surface
+    pts = pts[np.argsort(pts[:, :3].sum(1), kind="stable")]  # darkest to lightest: the clusters start spread out
+    centres = pts[((np.arange(BUSY_CLUSTERS) + 0.5) / BUSY_CLUSTERS * len(pts)).astype(int)]
+    for _ in range(8):
+        near = _nearest(pts, centres)
+        member = np.eye(BUSY_CLUSTERS, dtype=np.float32)[near]
+        count = member.sum(0)
+        centres = np.where(count[:, None] > 0, member.T @ pts / np.maximum(count, 1)[:, None], centres)
+    near = _nearest(pts, centres)
+    keep = np.bincount(near, minlength=BUSY_CLUSTERS) >= 0.08 * len(pts)  # a garment reaching the border is not surface
+    unit = np.maximum(np.median(np.abs(pts - centres[near]), 0) * 1.4826, 0.015)
+    far = _nearest(feats / unit, centres[keep] / unit, distance=True)
+    d = np.sqrt(np.maximum(far, 0)).reshape(h, w)
+    fg = d > max(BUSY_FAR, 1.3 * float(np.percentile(d[ring], 95)))
+    fg = dilate(erode(fg, square=True), square=True)  # no specks of surface
+    fg = fill_holes(_main_object(fg))
+    for _ in range(BUSY_TRIM):  # the window's reach past the garment's edge
+        trimmed = erode(fg)
+        fg = trimmed if trimmed.sum() > 0.5 * fg.sum() else fg
+    return fg
 
 
 def shrink(img: Image.Image, side: int, method: Image.Resampling) -> Image.Image:

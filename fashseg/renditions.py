@@ -257,6 +257,54 @@ def textured_photo(x28, rng, size=(480, 640)) -> Image.Image:
     return _photo(x28, rng, bg, colour, size, (0.45, 0.8), light=rng.uniform(0.0, 0.4), shadow=rng.uniform(0.0, 0.4), perspective=True)
 
 
+def _stones(h, w, rng, f: float) -> np.ndarray:
+    """Gravel, cobbles or paving: cells of random tone, darker away from their middle, with dark gaps between them."""
+    cell = rng.uniform(14, 60) * f
+    pts = (rng.random((int(h * w / cell**2) + 4, 2)) * (h, w)).astype(int)
+    seeds = np.zeros((h, w), bool)
+    seeds[pts[:, 0], pts[:, 1]] = True
+    dist, (iy, ix) = ndimage.distance_transform_edt(~seeds, return_indices=True)
+    owner = iy * w + ix
+    tone = rng.uniform(0.35, 1.0, h * w)[owner]  # one tone per cell
+    edge = ndimage.maximum_filter(owner, 3) != ndimage.minimum_filter(owner, 3)
+    gap = ndimage.gaussian_filter(edge.astype(np.float32), rng.uniform(0.8, 2.0)) * 2.5
+    return np.clip(tone * (1 - 0.25 * dist / cell) * (1 - np.clip(gap, 0, 0.8)), 0, 1)
+
+
+def _busy_surface(h, w, rng) -> np.ndarray:
+    """High-contrast surfaces people photograph garments on: gravel and paving, grass or a rug, a patterned sheet."""
+    kind, f = rng.integers(3), min(h, w) / 480  # feature sizes as on a 480x640 phone photo, whatever the size
+    if kind == 0:
+        v = _stones(h, w, rng, f)
+    elif kind == 1:  # grass, leaves or a shaggy rug: short strokes, all one way
+        v = ndimage.gaussian_filter(rng.normal(0, 1, (h, w)), (rng.uniform(2, 6) * f, 0.8 * f)[:: rng.choice([1, -1])])
+        v = np.clip(0.5 + 0.5 * v / v.std(), 0, 1)
+    else:  # a patterned sheet or rug: checks, stripes or dots
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        p, turn = rng.uniform(8, 40) * f, rng.uniform(0, np.pi)
+        u, t = xx * np.cos(turn) + yy * np.sin(turn), -xx * np.sin(turn) + yy * np.cos(turn)
+        v = [(u // p + t // p) % 2, (u % p) < p / 2, ((u % p) - p / 2) ** 2 + ((t % p) - p / 2) ** 2 < (p / 4) ** 2][rng.integers(3)]
+        v = ndimage.gaussian_filter(np.asarray(v, np.float32), 0.8)
+    light = rng.uniform(0.3, 0.95) * rng.uniform(0.6, 1.0, 3)
+    dark = light * rng.uniform(0.2, 0.6) if rng.random() < 0.7 else rng.uniform(0.1, 0.9, 3)  # one colour in two tones, or two colours
+    return dark + (light - dark) * v[..., None]
+
+
+def busy_photo(x28, rng, size=(480, 640)) -> Image.Image:
+    """A garment on a busy surface: gravel or paving, grass or a rug, a patterned sheet."""
+    return _photo(
+        x28,
+        rng,
+        _busy_surface(*size, rng),
+        _any_colour(rng),
+        size,
+        (0.45, 0.8),
+        light=rng.uniform(0.0, 0.4),
+        shadow=rng.uniform(0.0, 0.3),
+        perspective=True,
+    )
+
+
 def light_on_light(x28, rng, size=(480, 480)) -> Image.Image:
     """A white or cream garment on a white table: low contrast, mild uneven light."""
     bg = _plain(*size, rng.uniform(0.85, 0.97) * rng.uniform(0.96, 1.0, 3))
@@ -282,6 +330,7 @@ PHOTOS = {
     "table_photo": table_photo,
     "textured_photo": textured_photo,
     "light_on_light": light_on_light,
+    "busy_photo": busy_photo,
 }
 TRAIN_ONLY = {"dark_on_dark": dark_on_dark}
 ALL = {**DRAWINGS, **PHOTOS, **TRAIN_ONLY}
@@ -371,6 +420,7 @@ TRAIN_SIZES = {  # small canvases: the preprocessing shrinks everything to 160 p
     "table_photo": (180, 240),
     "textured_photo": (180, 240),
     "light_on_light": (180, 180),
+    "busy_photo": (180, 240),
     "dark_on_dark": (180, 180),
 }
 CANVAS = ("canvas_filled", "canvas_outline")  # arrive through the sketchpad, which always takes the drawing path

@@ -60,6 +60,8 @@ def describe_preprocessing(fin) -> str:
         steps.append("read it as a drawing")
     if fin.background == "shaded":
         steps.append("removed an unevenly lit background")
+    if fin.background == "busy":
+        steps.append("told it apart from a busy surface by colour and texture")
     if fin.shadow_removed:
         steps.append("dropped a shadow")
     steps.append(

@@ -245,3 +245,51 @@ def test_an_upright_picture_is_not_copied_and_a_turned_one_is_turned():
     exif = Image.Exif()
     exif[0x0112] = 8
     assert load_image(_png_bytes(img, "JPEG", exif=exif.tobytes())).size == (100, 300)
+
+
+def test_border_texture_on_the_strips_equals_the_whole_picture_filter():
+    from fashseg.preprocess import _border_texture, _local_spread, _ring, median
+
+    rng = np.random.default_rng(0)
+    for h, w in [(160, 120), (120, 160), (31, 160), (9, 9)]:
+        g = rng.random((h, w)).astype(np.float32) * np.linspace(0.2, 1, w, dtype=np.float32)
+        assert _border_texture(g) == pytest.approx(float(median(_local_spread(g)[_ring(h, w)])), rel=1e-4)
+
+
+def _on_surface(surface: np.ndarray, colour, box=(150, 120, 330, 380)) -> Image.Image:
+    """A flat garment-shaped block of ``colour`` (a T-shirt: body and two sleeves) on ``surface`` [H,W,3] in [0,1]."""
+    a = surface.copy()
+    left, top, right, bottom = box
+    a[top:bottom, left + 40 : right - 40] = colour
+    a[top : top + 60, left:right] = colour
+    return Image.fromarray((a * 255).astype(np.uint8))
+
+
+@pytest.mark.parametrize("kind", ["checks", "stones"])
+def test_a_garment_on_a_busy_surface_is_found_by_colour_and_texture(kind):
+    from fashseg.renditions import _stones
+
+    rng = np.random.default_rng(1)
+    h, w = 480, 480
+    if kind == "checks":  # a rug in two tones, its squares as large as a sleeve
+        yy, xx = np.mgrid[0:h, 0:w]
+        v = ((yy // 24 + xx // 24) % 2).astype(np.float32)
+    else:
+        v = _stones(h, w, rng, 1.0)
+    surface = (0.25 + 0.6 * v)[..., None] * np.array([0.9, 0.85, 0.7])
+    fin = fashion_input(_on_surface(surface, (0.55, 0.2, 0.6)))  # a purple shirt as bright as the surface's mean
+    assert fin.background == "busy" and not fin.drawing
+    assert np.allclose(fin.box, (150, 120, 330, 380), atol=12), fin.box
+    inside = fin.pixels[8:20, 10:18]  # the body, not just its outline
+    assert inside.mean() > 60, fin.pixels
+
+
+def test_plain_and_gently_textured_photos_do_not_take_the_busy_path():
+    from fashseg import renditions as R
+
+    x28 = np.zeros((28, 28), np.uint8)
+    x28[4:24, 8:20] = 200
+    for i, kind in enumerate(["product_photo", "table_photo", "textured_photo", "light_on_light", "paper_sketch"]):
+        for j in range(5):
+            fin = fashion_input(R.ALL[kind](x28, np.random.default_rng(100 * i + j)))
+            assert fin.background != "busy", kind

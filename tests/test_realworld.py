@@ -9,6 +9,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from fashseg.inference import Classifier
 from fashseg.preprocess import fashion_input
+from fashseg.service import describe_preprocessing
 from tools.sketches import one_stroke_tshirt
 
 TROUSERS_NARROW = [(100, 30), (180, 30), (190, 250), (150, 250), (141, 120), (139, 120), (130, 250), (90, 250)]  # legs 20 px apart
@@ -190,6 +191,23 @@ def test_garment_in_one_corner_of_a_4000x3000_photo():
 @pytest.fixture(scope="module")
 def clf():
     return Classifier(CHECKPOINTS / "fashion.pt")
+
+
+@pytest.mark.parametrize("surface", ["gravel", "grass", "brick"])
+def test_a_garment_on_a_photographed_busy_surface_is_found(clf, surface):
+    """A Fashion-MNIST test boot, in colour, on real gravel, grass and a brick wall (scikit-image's sample
+    photos, which nothing was tuned on) instead of a plain table."""
+    data = pytest.importorskip("skimage.data")
+    a = np.asarray(Image.fromarray(getattr(data, surface)()).convert("RGB").resize((640, 480)), np.float32) / 255
+    boot = np.asarray(Image.open(EXAMPLES / "fashion" / "test0000_ankle_boot.png").convert("L").resize((280, 280)), np.float32) / 255
+    m = np.zeros(a.shape[:2], bool)
+    m[100:380, 200:480] = boot > 0.1
+    alpha = np.clip(boot / 0.1, 0, 1)[..., None]
+    a[100:380, 200:480] = a[100:380, 200:480] * (1 - alpha) + alpha * (0.3 + 0.6 * boot[..., None]) * np.array([0.9, 0.4, 0.2])
+    r = clf.classify(jpeg(to_image(a)))
+    assert r.input.background == "busy" and "busy surface" in describe_preprocessing(r.input)
+    assert np.allclose(r.input.box, box_of(m), atol=12), (r.input.box, box_of(m))
+    assert r.top == "Ankle boot" and r.clothing, r.probs
 
 
 def test_a_phone_photo_decoded_smaller_is_placed_in_its_own_pixels(clf):
