@@ -311,7 +311,9 @@ def fashion_input(img: Image.Image, drawing: bool | None = None, margin: float =
 
     A smooth background (a quadratic surface per colour channel, fitted robustly to
     the border and then to every low-contrast pixel) is removed, so uneven light and
-    gradients do not count as object. ``drawing`` True treats the picture as a sketch
+    gradients do not count as object; on a busy surface (gravel, grass, a patterned
+    rug) the object is what differs from the border in colour and texture instead.
+    ``drawing`` True treats the picture as a sketch
     (strokes closed and filled); None decides from the strokes themselves.
     """
     work, scale = _work_rgb(img)
