@@ -326,8 +326,9 @@ def fashion_input(img: Image.Image, drawing: bool | None = None, margin: float =
     dist = ndimage.uniform_filter(raw, 3)  # a light blur so fine texture does not count
     thr = max(0.06, 4.0 * noise)
     fg = (dist > thr) & (raw > 0.5 * thr)
-    if not drawing and _border_texture(rgb @ _THIRDS) > BUSY_TEXTURE:  # gravel, grass, a rug: no smooth model sets them apart
-        found = _on_busy_surface(img, scale, rgb, bg, raw, margin)
+    grey = rgb @ _THIRDS
+    if not drawing and _border_texture(grey) > BUSY_TEXTURE:  # gravel, grass, a rug: no smooth model sets them apart
+        found = _on_busy_surface(img, scale, rgb, grey, bg, raw, margin)
         if found is not None:
             return found  # else a scene with no one object (a street, a crowd): read as any photo, to be judged not clothing
     if fg.sum() < max(4, 1e-4 * h * w) or dist.max() < 0.1:
@@ -339,7 +340,7 @@ def fashion_input(img: Image.Image, drawing: bool | None = None, margin: float =
     darker = float(median(grey_diff[fg])) < 0
     ink = np.clip(-grey_diff if darker else grey_diff, 0, None)
     pooled = functools.cache(lambda dark: _pooled_grey(img, scale, dark, (h, w)))  # the pen check and the drawing path share it
-    pen = _pen_sketch(pooled, scale, rgb @ _THIRDS, fg, raw, thr) if drawing is None else None
+    pen = _pen_sketch(pooled, scale, grey, fg, raw, thr) if drawing is None else None
     removed = False
     if pen is not None:  # a pen sketch, found against the paper's own level: shading and table edges do not count
         drawing, darker, ink = True, True, pen
@@ -387,14 +388,14 @@ def _framed(img, scale, ink, fg, tight, darker, drawing, removed, background, ma
     return FashionInput((small * 255).round().astype(np.uint8), darker, filled, box, drawing, float(frame), removed, background)
 
 
-def _on_busy_surface(img, scale, rgb, bg, raw, margin) -> FashionInput | None:
+def _on_busy_surface(img, scale, rgb, grey, bg, raw, margin) -> FashionInput | None:
     """A garment on gravel, grass or a patterned rug, found by colour and texture unlike the border's (None: none found).
 
     Its ink is its contrast with the surface's mean, in brightness, or in colour where
     brightness hardly differs (a purple shirt on grey stones), so the garment shows
     solid rather than as an outline.
     """
-    fg = _busy_foreground(rgb, _local_spread(rgb @ _THIRDS), _ring(*rgb.shape[:2]))
+    fg = _busy_foreground(rgb, _local_spread(grey), _ring(*grey.shape))
     if fg.sum() < BUSY_SMALLEST * fg.size:
         return None
     grey_diff = (rgb - bg) @ _THIRDS
