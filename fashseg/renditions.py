@@ -283,7 +283,13 @@ def _busy_surface(h, w, rng) -> np.ndarray:
         yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
         p, turn = rng.uniform(8, 40) * f, rng.uniform(0, np.pi)
         u, t = xx * np.cos(turn) + yy * np.sin(turn), -xx * np.sin(turn) + yy * np.cos(turn)
-        v = [(u // p + t // p) % 2, (u % p) < p / 2, ((u % p) - p / 2) ** 2 + ((t % p) - p / 2) ** 2 < (p / 4) ** 2][rng.integers(3)]
+        pattern = rng.integers(3)
+        if pattern == 0:
+            v = (u // p + t // p) % 2
+        elif pattern == 1:
+            v = (u % p) < p / 2
+        else:
+            v = ((u % p) - p / 2) ** 2 + ((t % p) - p / 2) ** 2 < (p / 4) ** 2
         v = ndimage.gaussian_filter(np.asarray(v, np.float32), 0.8)
     light = rng.uniform(0.3, 0.95) * rng.uniform(0.6, 1.0, 3)
     dark = light * rng.uniform(0.2, 0.6) if rng.random() < 0.7 else rng.uniform(0.1, 0.9, 3)  # one colour in two tones, or two colours
