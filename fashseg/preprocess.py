@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import functools
 import io
 import struct
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -276,7 +276,7 @@ def among(lab: np.ndarray, labels) -> np.ndarray:
 # --------------------------------------------------------------------------- clothing
 
 
-@dataclass
+@dataclasses.dataclass
 class FashionInput:
     pixels: np.ndarray  # uint8 [28,28], light object on black, as in Fashion-MNIST
     inverted: bool  # the object was darker than its background, so it was inverted
@@ -286,6 +286,7 @@ class FashionInput:
     frame_share: float = 0.0  # share of the frame the object's box covers (1.0: it fills the picture)
     shadow_removed: bool = False  # shadow-like pixels (darker background, same colour) were dropped
     background: str = "flat"  # "flat" or "shaded" (how much the fitted background varies), or "busy" (gravel, grass, a rug)
+    backdrop: str = ""  # "black" or "white": what a cutout's transparent background was filled with ("" when opaque)
 
 
 WORK_SIDE = 160  # images are shrunk to this before any pixel work: the result is 28x28 anyway
@@ -303,11 +304,45 @@ BUSY_WINDOW = 7  # work pixels over which a busy surface's colour and texture ar
 BUSY_CLUSTERS = 4  # kinds of surface the border may show (stones of several tones, a two-colour pattern)
 BUSY_TRIM = 2  # work pixels trimmed off the object's edge, which the averaging window widens
 BUSY_FAR = 3.0  # object: this many of the surface's own spreads from every kind of it
+LIGHT_CUTOUT = 0.75  # a cutout this light (mean grey of what it shows) goes on black: white paper would all but hide it
 BUSY_SMALLEST = 0.01  # share of the picture: anything smaller found on a busy surface is a stone or a leaf, not a garment
 
 
 def fashion_input(img: Image.Image, drawing: bool | None = None, margin: float = 0.02) -> FashionInput:
     """Carry a photo or drawing into Fashion-MNIST's domain: a light object on black, filling 28x28.
+
+    A cutout (transparent around the object) is first filled in with whichever of
+    black and white its visible part stands out from.
+    """
+    img, backdrop = _on_backdrop(img)
+    fin = _fashion_input(img, drawing, margin)
+    return dataclasses.replace(fin, backdrop=backdrop) if backdrop else fin
+
+
+def _on_backdrop(img: Image.Image) -> tuple[Image.Image, str]:
+    """A picture with transparent parts filled in with black when what it shows is light, else white.
+
+    Shops cut garments out of their backgrounds: on white paper, as transparency
+    counted before, a white shirt vanished ("the picture is blank"). Anything
+    darker keeps white paper, as drawings with transparent backgrounds expect.
+    """
+    if img.mode != "RGBA":
+        return img, ""
+    small = shrink(img, WORK_SIDE * STROKE_POOL, Image.Resampling.BOX)  # the most any later step reads
+    alpha = np.asarray(small.getchannel("A"), dtype=np.float32) / 255.0
+    if alpha.min() == 1.0:
+        return img, ""
+    grey = np.asarray(small.convert("L"), dtype=np.float32) / 255.0
+    seen = alpha > 0.5
+    light = bool(seen.any()) and float((grey * alpha)[seen].sum() / alpha[seen].sum()) > LIGHT_CUTOUT
+    sheet = Image.new("RGBA", small.size, (0, 0, 0, 255) if light else (255, 255, 255, 255))
+    out = Image.alpha_composite(sheet, small).convert("RGB")
+    out.info[DECODED_AT] = img.info.get(DECODED_AT, 1) * img.size[0] / small.size[0]  # boxes stay in the picture's own pixels
+    return out, "black" if light else "white"
+
+
+def _fashion_input(img: Image.Image, drawing: bool | None, margin: float) -> FashionInput:
+    """``fashion_input`` once no transparency is left to fill in.
 
     A smooth background (a quadratic surface per colour channel, fitted robustly to
     the border and then to every low-contrast pixel) is removed, so uneven light and

@@ -56,6 +56,8 @@ def describe_preprocessing(fin) -> str:
     """One sentence on what happened to the picture before the network saw it."""
     left, top, right, bottom = fin.box
     steps = []
+    if fin.backdrop:
+        steps.append(f"filled its transparent background with {fin.backdrop}")
     if fin.drawing:
         steps.append("read it as a drawing")
     if fin.background == "shaded":

@@ -206,6 +206,20 @@ def test_an_opaque_rgba_drawing_reads_as_its_rgb_and_transparency_still_counts_a
     assert (fashion_input(img).pixels == fashion_input(load_image(rgb)).pixels).mean() > 0.99
 
 
+@pytest.mark.parametrize("level, backdrop", [(0.97, "black"), (0.6, "white"), (0.1, "white")])
+def test_a_cutout_is_filled_in_with_the_backdrop_it_stands_out_from(level, backdrop):
+    """Only a cutout light enough to vanish on white paper goes on black; it then reads as the same shape
+    drawn opaque on that backdrop would."""
+    alpha = np.zeros((200, 200), np.uint8)
+    alpha[40:160, 70:130] = 255
+    shape = np.full((200, 200, 3), round(level * 255), np.uint8)
+    fin = fashion_input(load_image(np.dstack([shape, alpha])))
+    assert fin.backdrop == backdrop
+    opaque = np.where(alpha[..., None] > 0, shape, 0 if backdrop == "black" else 255).astype(np.uint8)
+    assert (fin.pixels == fashion_input(load_image(opaque)).pixels).all()
+    assert fashion_input(load_image(opaque)).backdrop == ""
+
+
 def _stretched(a):
     """The straightforward min-to-max stretch ``_stretch_to_bytes`` must equal."""
     arr = np.nan_to_num(a.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)

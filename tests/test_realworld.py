@@ -224,6 +224,26 @@ def test_a_phone_photo_decoded_smaller_is_placed_in_its_own_pixels(clf):
     assert np.allclose(r.input.box, box_of(m), atol=60), (r.input.box, box_of(m))
 
 
+@pytest.mark.parametrize("shade", ["white", "navy"])
+def test_a_shops_cutout_with_a_transparent_background_is_read_whatever_its_colour(clf, shade):
+    """Shops cut garments out of their backgrounds. Transparency counted as white paper, and a white
+    boot on white paper was "the picture is blank"; it is filled with whichever of black and white the
+    garment stands out from. 1200 px: the box is still given in the upload's own pixels."""
+    boot = np.asarray(Image.open(EXAMPLES / "fashion" / "test0000_ankle_boot.png").convert("L").resize((900, 900)), np.float32) / 255
+    colour = {"white": 0.94 + 0.06 * boot, "navy": 0.1 + 0.3 * boot}[shade]
+    rgb = colour[..., None] * (np.array([1.0, 1.0, 1.0]) if shade == "white" else np.array([0.4, 0.5, 1.0]))
+    a = np.zeros((1200, 1200, 4), np.float32)
+    a[150:1050, 200:1100, :3] = rgb
+    a[150:1050, 200:1100, 3] = np.clip(boot / 0.1, 0, 1)
+    buf = io.BytesIO()
+    Image.fromarray((a * 255).round().astype(np.uint8), "RGBA").save(buf, "PNG")
+    r = clf.classify(buf.getvalue())
+    backdrop = {"white": "black", "navy": "white"}[shade]
+    assert r.input.backdrop == backdrop and f"transparent background with {backdrop}" in describe_preprocessing(r.input)
+    assert np.allclose(r.input.box, box_of(a[..., 3] > 0.5), atol=12), (r.input.box, box_of(a[..., 3] > 0.5))
+    assert r.top == "Ankle boot" and r.clothing, r.probs
+
+
 @pytest.mark.parametrize(
     "name, make",
     [
