@@ -335,8 +335,7 @@ def _on_backdrop(img: Image.Image) -> tuple[Image.Image, str]:
     grey = np.asarray(small.convert("L"), dtype=np.float32) / 255.0
     seen = alpha > 0.5
     light = bool(seen.any()) and float((grey * alpha)[seen].sum() / alpha[seen].sum()) > LIGHT_CUTOUT
-    sheet = Image.new("RGBA", small.size, (0, 0, 0, 255) if light else (255, 255, 255, 255))
-    out = Image.alpha_composite(sheet, small).convert("RGB")
+    out = _on_white(small, "RGB", colour="black" if light else "white")
     out.info[DECODED_AT] = img.info.get(DECODED_AT, 1) * img.size[0] / small.size[0]  # boxes stay in the picture's own pixels
     return out, "black" if light else "white"
 
@@ -774,12 +773,12 @@ def grey_image(img: Image.Image) -> Image.Image:
     return (img if img.mode == "RGB" else to_rgb(img)).convert("L")  # other modes through RGB, as before
 
 
-def _on_white(img: Image.Image, mode: str, band: int = 256) -> Image.Image:
-    """An RGBA picture composited on white, in bands of rows: whole, the white sheet and the
-    composite took three full RGBA copies (570 MB at 48 MP) besides the picture."""
+def _on_white(img: Image.Image, mode: str, band: int = 256, colour: str = "white") -> Image.Image:
+    """An RGBA picture composited on white (or ``colour``), in bands of rows: whole, the white sheet
+    and the composite took three full RGBA copies (570 MB at 48 MP) besides the picture."""
     w, h = img.size
     out = Image.new(mode, img.size)
-    white = Image.new("RGBA", (w, min(band, h)), "white")
+    white = Image.new("RGBA", (w, min(band, h)), colour)
     for top in range(0, h, band):
         part = img.crop((0, top, w, min(h, top + band)))
         sheet = white if part.size == white.size else white.crop((0, 0, *part.size))
