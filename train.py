@@ -51,6 +51,11 @@ def parse_args(argv=None):
     )
     p.add_argument("--weight-decay", type=float, help=f"AdamW weight decay (default: {FashionConfig.weight_decay})")
     p.add_argument("--seed", type=int, help=f"seed for the split, initialisation and augmentation (default: {FashionConfig.seed})")
+    p.add_argument(
+        "--init-seed",
+        type=int,
+        help="seed for initialisation and augmentation alone, keeping --seed's split and renditions (seeds compared)",
+    )
     p.add_argument("--data-dir", help="Fashion-MNIST root holding FashionMNIST/raw (default: ./data, then Debian's package, then download)")
     p.add_argument(
         "--facade-dir",
@@ -83,6 +88,7 @@ def make_config(cls, args, data_key):
         "lr": args.lr,
         "weight_decay": args.weight_decay,
         "seed": args.seed,
+        "init_seed": args.init_seed,
         "limit": args.limit,
         "crop": args.crop,
         "init": args.init,
