@@ -6,6 +6,7 @@
     python train.py evaluate      # re-evaluate the checkpoints in --out, rewrite artefacts
     python train.py rethreshold   # after a change to the drawing path: choose the canvas threshold again, evaluate
     python train.py fashion --resume   # continue an interrupted run from <out>/fashion.last.pt
+    python train.py fashion --init-seed 3 --out runs/s3   # another start on the same validation data (seeds compared)
 
 Defaults are the settings that produced the committed checkpoints.
 """
