@@ -300,7 +300,7 @@ PEN_SPAN = 9  # at the work size, wider than any pen line: the grey closing that
 PEN_DARK = 0.25  # pen lines sit at least this far below the paper beside them (photos' folds and shadow edges: ~0.12)
 PEN_DENSE = 0.4  # most ink an outline's box holds (pen sketches: 0.06-0.35; a striped shirt: 0.46)
 PEN_EDGE = 0.015  # grey levels per work pixel: shading fades slower than this, a garment's edge is far steeper
-BUSY_TEXTURE = 0.04  # border texture (median local spread) of a busy surface: gravel, grass, a rug (a wood table: <= 0.03)
+BUSY_TEXTURE = 0.02  # border texture (median local spread) of a busy surface: gravel, grass, a rug, a wood table's grain
 BUSY_WINDOW = 7  # work pixels over which a busy surface's colour and texture are averaged
 BUSY_CLUSTERS = 4  # kinds of surface the border may show (stones of several tones, a two-colour pattern)
 BUSY_TRIM = 2  # work pixels trimmed off the object's edge, which the averaging window widens
@@ -362,11 +362,17 @@ def _fashion_input(img: Image.Image, drawing: bool | None, margin: float) -> Fas
     thr = max(0.06, 4.0 * noise)
     fg = (dist > thr) & (raw > 0.5 * thr)
     grey = rgb @ _THIRDS
-    if not drawing and _border_texture(grey) > BUSY_TEXTURE:  # gravel, grass, a rug: no smooth model sets them apart
+    busy = not drawing and _border_texture(grey) > BUSY_TEXTURE
+    if busy:  # gravel, grass, a rug: no smooth model sets them apart
         found = _on_busy_surface(img, scale, rgb, grey, bg, raw, margin)
         if found is not None:
             return found  # else a scene with no one object (a street, a crowd): read as any photo, to be judged not clothing
-    if fg.sum() < max(4, 1e-4 * h * w) or dist.max() < 0.1:
+    empty = fg.sum() < max(4, 1e-4 * h * w) or dist.max() < 0.1
+    if empty and not drawing and not busy:  # a garment no brighter than a fine-grained surface may still differ in colour
+        found = _on_busy_surface(img, scale, rgb, grey, bg, raw, margin)
+        if found is not None:
+            return found
+    if empty:
         if noise > 0.05:
             raise InputError(
                 "Nothing to classify: no object stands out from the background. Upload a photo of one garment on a plain surface."
