@@ -306,6 +306,8 @@ BUSY_CLUSTERS = 4  # kinds of surface the border may show (stones of several ton
 BUSY_TRIM = 2  # work pixels trimmed off the object's edge, which the averaging window widens
 BUSY_FAR = 3.0  # object: this many of the surface's own spreads from every kind of it
 LIGHT_CUTOUT = 0.75  # a cutout this light (mean grey of what it shows) goes on black: white paper would all but hide it
+BUSY_WHITEN = 0.9  # share of the ring (nearest its cluster) whose spread sets the distance's axes
+BUSY_RIDGE = 0.3  # added to that spread's covariance (in units of each feature's own spread): no axis is trusted to 0
 BUSY_SMALLEST = 0.01  # share of the picture: anything smaller found on a busy surface is a stone or a leaf, not a garment
 
 
@@ -490,7 +492,11 @@ def _busy_foreground(rgb: np.ndarray, spread: np.ndarray, ring: np.ndarray) -> n
     Colour and texture (the local spread of brightness) are averaged over a window
     wider than a pebble's gap or a pattern's stripe; the border ring's values are
     grouped into a few clusters (a two-colour rug is two), and a pixel far from
-    every cluster, in units of the clusters' own spread, is object.
+    every cluster, in units of the clusters' own spread, is object. That spread is
+    measured along its own axes (a Mahalanobis distance): a two-tone surface of one
+    hue varies along brightness alone, so a garment of another hue stands out even
+    where its brightness falls between the tones (the window averaging a check's
+    edge does that too).
     """
     h, w = rgb.shape[:2]
     mean = ndimage.uniform_filter(rgb, (BUSY_WINDOW, BUSY_WINDOW, 1))
@@ -506,7 +512,12 @@ def _busy_foreground(rgb: np.ndarray, spread: np.ndarray, ring: np.ndarray) -> n
     near = _nearest(pts, centres)
     keep = np.bincount(near, minlength=BUSY_CLUSTERS) >= 0.08 * len(pts)  # a garment reaching the border is not surface
     unit = np.maximum(np.median(np.abs(pts - centres[near]), 0) * 1.4826, 0.015)
-    far = _nearest(feats / unit, centres[keep] / unit, distance=True)
+    res = (pts - centres[near]) / unit
+    norm = (res * res).sum(1)
+    res = res[norm <= np.quantile(norm, BUSY_WHITEN)]  # the ring's own spread, without a garment's sleeve reaching it
+    cov = res.T @ res / max(1, len(res)) + BUSY_RIDGE * np.eye(4)
+    white = (np.linalg.cholesky(np.linalg.inv(cov)) / unit[:, None]).astype(np.float32)  # x @ white: Mahalanobis units
+    far = _nearest(feats @ white, centres[keep] @ white, distance=True)
     d = np.sqrt(np.maximum(far, 0)).reshape(h, w)
     fg = d > max(BUSY_FAR, 1.3 * float(np.percentile(d[ring], 95)))
     fg = dilate(erode(fg, square=True), square=True)  # no specks of surface

@@ -301,6 +301,31 @@ def test_a_garment_on_a_busy_surface_is_found_by_colour_and_texture(kind):
     assert inside.mean() > 60, fin.pixels
 
 
+def test_a_garment_of_another_hue_on_two_tone_checks_is_found():
+    """Checks of one hue in two tones vary along brightness alone; the texture window, straddling their edges, makes
+    every tone between them part of the surface. A green garment's own brightness lies in that range, so only its
+    hue sets it apart: measured along the surface's own axes (session 23) it is found; before, every one was refused."""
+    from fashseg import renditions as R
+
+    x28 = np.zeros((28, 28), np.uint8)
+    x28[2:26, 9:19] = 180
+    x28[2:6, 5:23] = 180  # a tall garment with a yoke
+    h, w = 480, 640
+    yy, xx = np.mgrid[0:h, 0:w]
+    surface = (0.3 + 0.5 * ((yy // 44 + xx // 44) % 2))[..., None] * np.array([0.85, 0.8, 0.7])
+    found = 0
+    for seed in range(8):
+        photo = R._photo(x28, np.random.default_rng(seed), surface, np.array([0.2, 0.45, 0.3]), (h, w), (0.55, 0.65), 0.2, 0.2, True)
+        try:
+            fin = fashion_input(photo)
+        except InputError:
+            continue
+        left, top, right, bottom = fin.box
+        assert fin.background == "busy" and bottom - top > 1.2 * (right - left) and fin.frame_share < 0.25, fin
+        found += 1
+    assert found >= 6, found
+
+
 def test_plain_photos_and_paper_sketches_do_not_take_the_busy_path():
     from fashseg import renditions as R
 
