@@ -300,7 +300,7 @@ PEN_SPAN = 9  # at the work size, wider than any pen line: the grey closing that
 PEN_DARK = 0.25  # pen lines sit at least this far below the paper beside them (photos' folds and shadow edges: ~0.12)
 PEN_DENSE = 0.4  # most ink an outline's box holds (pen sketches: 0.06-0.35; a striped shirt: 0.46)
 PEN_EDGE = 0.015  # grey levels per work pixel: shading fades slower than this, a garment's edge is far steeper
-BUSY_TEXTURE = 0.02  # border texture (median local spread) of a busy surface: gravel, grass, a rug, a wood table's grain
+BUSY_TEXTURE = 0.015  # border texture (median local spread, of 2x2 means) of a busy surface: gravel, grass, a rug, wood grain
 BUSY_WINDOW = 7  # work pixels over which a busy surface's colour and texture are averaged
 BUSY_CLUSTERS = 4  # kinds of surface the border may show (stones of several tones, a two-colour pattern)
 BUSY_TRIM = 2  # work pixels trimmed off the object's edge, which the averaging window widens
@@ -364,7 +364,7 @@ def _fashion_input(img: Image.Image, drawing: bool | None, margin: float) -> Fas
     thr = max(0.06, 4.0 * noise)
     fg = (dist > thr) & (raw > 0.5 * thr)
     grey = rgb @ _THIRDS
-    busy = not drawing and _border_texture(grey) > BUSY_TEXTURE
+    busy = not drawing and _border_texture(ndimage.uniform_filter(grey, 2)) > BUSY_TEXTURE  # 2x2 means: sensor grain is no surface
     if busy:  # gravel, grass, a rug: no smooth model sets them apart
         found = _on_busy_surface(img, scale, rgb, grey, bg, raw, margin)
         if found is not None:
