@@ -305,9 +305,9 @@ BUSY_WINDOW = 7  # work pixels over which a busy surface's colour and texture ar
 BUSY_CLUSTERS = 4  # kinds of surface the border may show (stones of several tones, a two-colour pattern)
 BUSY_TRIM = 2  # work pixels trimmed off the object's edge, which the averaging window widens
 BUSY_FAR = 3.0  # object: this many of the surface's own spreads from every kind of it
-LIGHT_CUTOUT = 0.75  # a cutout this light (mean grey of what it shows) goes on black: white paper would all but hide it
 BUSY_WHITEN = 0.9  # share of the ring (nearest its cluster) whose spread sets the distance's axes
 BUSY_RIDGE = 0.3  # added to that spread's covariance (in units of each feature's own spread): no axis is trusted to 0
+LIGHT_CUTOUT = 0.75  # a cutout this light (mean grey of what it shows) goes on black: white paper would all but hide it
 BUSY_SMALLEST = 0.01  # share of the picture: anything smaller found on a busy surface is a stone or a leaf, not a garment
 
 
@@ -364,16 +364,13 @@ def _fashion_input(img: Image.Image, drawing: bool | None, margin: float) -> Fas
     thr = max(0.06, 4.0 * noise)
     fg = (dist > thr) & (raw > 0.5 * thr)
     grey = rgb @ _THIRDS
-    busy = not drawing and _border_texture(ndimage.uniform_filter(grey, 2)) > BUSY_TEXTURE  # 2x2 means: sensor grain is no surface
-    if busy:  # gravel, grass, a rug: no smooth model sets them apart
+    empty = fg.sum() < max(4, 1e-4 * h * w) or dist.max() < 0.1
+    # Gravel, grass, a rug: no smooth model sets them apart (texture on 2x2 means: sensor grain is no surface). And where
+    # nothing stands out from the smooth model, the surface may be one it cannot fit (checks larger than the window).
+    if not drawing and (empty or _border_texture(ndimage.uniform_filter(grey, 2)) > BUSY_TEXTURE):
         found = _on_busy_surface(img, scale, rgb, grey, bg, raw, margin)
         if found is not None:
             return found  # else a scene with no one object (a street, a crowd): read as any photo, to be judged not clothing
-    empty = fg.sum() < max(4, 1e-4 * h * w) or dist.max() < 0.1
-    if empty and not drawing and not busy:  # a garment no brighter than a fine-grained surface may still differ in colour
-        found = _on_busy_surface(img, scale, rgb, grey, bg, raw, margin)
-        if found is not None:
-            return found
     if empty:
         if noise > 0.05:
             raise InputError(
