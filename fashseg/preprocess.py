@@ -38,6 +38,7 @@ def normalize(x_uint8: torch.Tensor, mean, std) -> torch.Tensor:
 MAX_PIXELS = 50_000_000  # ~8000x6000; larger images are refused as likely decompression bombs
 MAX_BYTES = 25 * 1024 * 1024  # the same cap as the app's upload limit, for data: URLs too
 MIN_SIDE = 8
+MAX_ASPECT = 20  # longer side over shorter: a thinner strip is no photo, and shrunk for the networks it has no width left
 DECODED_AT = "fashseg_decoded_at"  # image info: a JPEG decoded at 1/N of its size carries N (Pillow keeps info through turns and converts)
 PICTURE_FORMATS = "PNG, JPEG, WebP, BMP or GIF"  # what the messages ask for instead of a file that is not a picture
 # Limits are checked explicitly from the header (below), never by changing Pillow's globals per request;
@@ -78,6 +79,10 @@ def load_image(src, max_side: int | None = None) -> Image.Image:
         )
     if min(w, h) < MIN_SIDE:
         raise InputError(f"The image is only {w}x{h} pixels; it needs at least {MIN_SIDE} pixels on each side.")
+    if max(w, h) > MAX_ASPECT * min(w, h):
+        raise InputError(
+            f"The image is {w}x{h} pixels, more than {MAX_ASPECT} times longer one way than the other: crop it to the garment or building and try again."
+        )
     try:
         if max_side and img.format == "JPEG" and max(w, h) > 2 * max_side:
             img.draft("RGB", (max(1, w * max_side // max(w, h)), max(1, h * max_side // max(w, h))))  # decode at 1/2..1/8 scale

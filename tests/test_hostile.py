@@ -22,6 +22,7 @@ NOT_IMAGE = "is not an image Pillow can read. Upload a PNG, JPEG, WebP, BMP or G
 CORRUPT = "The image could not be decoded: it may be truncated or corrupt. Save it again and re-upload."
 HEIC = "is a HEIC photo, which the app cannot read: upload it as JPEG (on an iPhone, Settings > Camera > Formats > Most Compatible)."
 BLANK = "Nothing to classify: the picture is blank. Draw a piece of clothing or upload a photo of one."
+STRIP = "The image is {} pixels, more than 20 times longer one way than the other: crop it to the garment or building and try again."
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +65,8 @@ BAD_FILES = {
     "bomb 81 MP": (png(Image.new("1", (9000, 9000))), "The image is 9000x9000 = 81 megapixels; the limit is 50. Resize it and try again."),
     "bomb 225 MP": (png(Image.new("1", (15000, 15000))), "The image is too large to open safely. Resize it below 50 megapixels."),
     "wide bomb": (png(Image.new("1", (60000, 1000))), "The image is 60000x1000 = 60 megapixels; the limit is 50. Resize it and try again."),
+    "8x6000000 strip": (png(Image.new("1", (8, 6_000_000))), STRIP.format("8x6000000")),
+    "5000x9 strip": (png(Image.new("RGB", (5000, 9))), STRIP.format("5000x9")),
     "blank white": (png(Image.new("RGB", (300, 300), "white")), BLANK),
     "blank black": (png(Image.new("RGB", (300, 300), "black")), BLANK),
     "transparent": (png(Image.new("RGBA", (300, 300), (0, 0, 0, 0))), BLANK),
@@ -89,6 +92,8 @@ SEGMENT_BAD = {
     "truncated jpeg": (png(Image.new("RGB", (200, 200), "red"), "JPEG")[:300], CORRUPT),
     "bomb": (png(Image.new("1", (9000, 9000))), "The image is 9000x9000 = 81 megapixels; the limit is 50. Resize it and try again."),
     "blank": (png(Image.new("RGB", (640, 480), "white")), "Nothing to segment: the picture is blank. Upload a photo of a building."),
+    # 7.6 s and 2 GB before: the network ran on a 16x221,700 rescale of it
+    "8x6000000 strip": (png(Image.new("1", (8, 6_000_000))), STRIP.format("8x6000000")),
 }
 
 
@@ -99,6 +104,17 @@ def test_segment_refuses_bad_files(svc, tmp_path, name):
     path.write_bytes(data)
     with pytest.raises(InputError, match=message.replace(".", r"\.")):
         svc.segment(str(path), 0.5)
+
+
+@pytest.mark.parametrize("size", [(2000, 100), (100, 2000)])
+def test_a_strip_at_the_aspect_limit_is_still_served(svc, size):
+    """Twenty to one is served (a panorama of a street); only thinner strips are refused."""
+    strip = Image.new("RGB", size, "white")
+    w, h = size
+    ImageDraw.Draw(strip).rectangle((w // 3, h // 3, 2 * w // 3, 2 * h // 3), fill="black")
+    assert len(svc.classify(strip).probs) == 10
+    lh, lw = svc.segment(strip, 0.5).labels.shape
+    assert lw * h == lh * w  # shown at the picture's own proportions
 
 
 @pytest.mark.parametrize("opacity", [float("nan"), float("inf"), -0.1, 1.5, "abc", None, [0.5]])
