@@ -41,6 +41,9 @@ MIN_SIDE = 8
 MAX_ASPECT = 20  # longer side over shorter: a thinner strip is no photo, and shrunk for the networks it has no width left
 DECODED_AT = "fashseg_decoded_at"  # image info: a JPEG decoded at 1/N of its size carries N (Pillow keeps info through turns and converts)
 PICTURE_FORMATS = "PNG, JPEG, WebP, BMP or GIF"  # what the messages ask for instead of a file that is not a picture
+# The only decoders an upload can reach (a phone's multi-picture JPEG opens as JPEG): Pillow knows forty formats, and
+# its security fixes have mostly been in rare ones (PCX, SGI, FLI, TGA, BLP, DDS...); EPS would even run Ghostscript.
+OPENED = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF", "AVIF")
 # Limits are checked explicitly from the header (below), never by changing Pillow's globals per request;
 # Pillow's own bomb warning would only repeat that check, so it is silenced once, here.
 warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -84,7 +87,7 @@ def load_image(src, max_side: int | None = None) -> Image.Image:
             f"The image is {w}x{h} pixels, more than {MAX_ASPECT} times longer one way than the other: crop it to the garment or building and try again."
         )
     try:
-        if max_side and img.format == "JPEG" and max(w, h) > 2 * max_side:
+        if max_side and img.format in ("JPEG", "MPO") and max(w, h) > 2 * max_side:  # MPO: a phone's JPEG with a depth map
             img.draft("RGB", (max(1, w * max_side // max(w, h)), max(1, h * max_side // max(w, h))))  # decode at 1/2..1/8 scale
             img.info[DECODED_AT] = round(w / img.size[0])  # so that places found in it are reported in the photo's own pixels
         img.load()  # the first frame only
@@ -121,7 +124,7 @@ def _open(src) -> Image.Image:
             raise InputError(f"{name} is larger than {MAX_BYTES // 2**20} MB. Send a smaller file.")
         data = path
     try:
-        return Image.open(data)
+        return Image.open(data, formats=OPENED)
     except Image.DecompressionBombError as e:
         raise InputError(f"The image is too large to open safely. Resize it below {MAX_PIXELS / 1e6:.0f} megapixels.") from e
     except Image.UnidentifiedImageError as e:
@@ -136,16 +139,19 @@ HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"
 
 def _unreadable(name: str, data) -> str:
     """Why Pillow could not identify the file, in the user's terms: iPhones save HEIC photos,
-    which a Mac sends as they are, and an empty file is a failed save or copy, not a format."""
+    which a Mac sends as they are, an empty file is a failed save or copy, not a format, and a
+    picture in a format the app does not open is told by its magic bytes alone (no decoder runs)."""
     if isinstance(data, io.BytesIO):
-        head = data.getvalue()[:12]
+        head = data.getvalue()[:16]
     else:
         with data.open("rb") as f:
-            head = f.read(12)
+            head = f.read(16)
     if not head:
         return f"{name} is empty (0 bytes): save the picture again and upload it."
     if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
         return f"{name} is a HEIC photo, {HEIC_FIX}"
+    if any(f not in OPENED and accept and accept(head) for f, (_, accept) in Image.OPEN.items()):  # magic bytes: TGA's read as CUR's
+        return f"{name} is in a picture format the app does not open: save it as PNG or JPEG and upload that."
     return f"{name} is not an image Pillow can read. Upload a {PICTURE_FORMATS}."
 
 

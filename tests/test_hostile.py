@@ -22,6 +22,7 @@ NOT_IMAGE = "is not an image Pillow can read. Upload a PNG, JPEG, WebP, BMP or G
 CORRUPT = "The image could not be decoded: it may be truncated or corrupt. Save it again and re-upload."
 HEIC = "is a HEIC photo, which the app cannot read: upload it as JPEG (on an iPhone, Settings > Camera > Formats > Most Compatible)."
 BLANK = "Nothing to classify: the picture is blank. Draw a piece of clothing or upload a photo of one."
+OTHER_FORMAT = "is in a picture format the app does not open: save it as PNG or JPEG and upload that."
 STRIP = "The image is {} pixels, more than 20 times longer one way than the other: crop it to the garment or building and try again."
 
 
@@ -65,6 +66,12 @@ BAD_FILES = {
     "bomb 81 MP": (png(Image.new("1", (9000, 9000))), "The image is 9000x9000 = 81 megapixels; the limit is 50. Resize it and try again."),
     "bomb 225 MP": (png(Image.new("1", (15000, 15000))), "The image is too large to open safely. Resize it below 50 megapixels."),
     "wide bomb": (png(Image.new("1", (60000, 1000))), "The image is 60000x1000 = 60 megapixels; the limit is 50. Resize it and try again."),
+    # pictures Pillow could decode, in formats the app does not open (rare decoders; EPS would run Ghostscript)
+    "pcx": (png(trousers(), "PCX"), OTHER_FORMAT),
+    "eps": (png(trousers(), "EPS"), OTHER_FORMAT),
+    "sgi": (png(trousers(), "SGI"), OTHER_FORMAT),
+    "tga": (png(trousers(), "TGA"), OTHER_FORMAT),
+    "ppm": (png(trousers(), "PPM"), OTHER_FORMAT),
     "8x6000000 strip": (png(Image.new("1", (8, 6_000_000))), STRIP.format("8x6000000")),
     "5000x9 strip": (png(Image.new("RGB", (5000, 9))), STRIP.format("5000x9")),
     "blank white": (png(Image.new("RGB", (300, 300), "white")), BLANK),
@@ -104,6 +111,13 @@ def test_segment_refuses_bad_files(svc, tmp_path, name):
     path.write_bytes(data)
     with pytest.raises(InputError, match=message.replace(".", r"\.")):
         svc.segment(str(path), 0.5)
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "MPO", "WEBP", "GIF", "BMP", "TIFF", "AVIF"])
+def test_every_format_the_app_opens_is_classified(svc, tmp_path, fmt):
+    path = tmp_path / f"trousers.{fmt.lower()}"
+    path.write_bytes(png(trousers(), fmt))
+    assert svc.classify(str(path)).verdict["top"] == "Trouser"
 
 
 @pytest.mark.parametrize("size", [(2000, 100), (100, 2000)])

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fashseg.preprocess import MAX_PIXELS, InputError, facade_input, fashion_input, load_image
+from fashseg.preprocess import DECODED_AT, MAX_PIXELS, STROKE_POOL, WORK_SIDE, InputError, facade_input, fashion_input, load_image
 
 
 def _canvas(w=280, h=280, bg=255):
@@ -128,6 +128,17 @@ def test_decompression_bomb_is_refused_before_decoding():
     assert len(bomb) < 200_000
     with pytest.raises(InputError, match="megapixels"):
         load_image(bomb)
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "MPO"])
+def test_a_large_jpeg_is_decoded_at_a_reduced_scale(fmt):
+    """Phones save some photos as MPO (a JPEG with a depth map or second view): decoded at a reduced scale like any JPEG."""
+    buf = io.BytesIO()
+    Image.new("RGB", (4000, 3000), "grey").save(
+        buf, fmt, **({"save_all": True, "append_images": [Image.new("RGB", (4000, 3000))]} if fmt == "MPO" else {})
+    )
+    img = load_image(buf.getvalue(), max_side=WORK_SIDE * STROKE_POOL)
+    assert img.size == (1000, 750) and img.info[DECODED_AT] == 4  # the smallest scale still over 640 px
 
 
 def test_missing_file_is_explained(tmp_path):
