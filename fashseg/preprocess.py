@@ -86,6 +86,9 @@ def load_image(src, max_side: int | None = None) -> Image.Image:
         raise InputError(
             f"The image is {w}x{h} pixels, more than {MAX_ASPECT} times longer one way than the other: crop it to the garment or building and try again."
         )
+    if any(t.codec_name in Image.DECODERS for t in getattr(img, "tile", None) or ()):  # Pillow's decoders written in Python:
+        # a 25 MB run-length BMP (BMP's only one) kept a core busy for 9 s
+        raise InputError(f"The {img.format} file uses a compression the app does not decode: save it as PNG or JPEG and upload that.")
     try:
         if max_side and img.format in ("JPEG", "MPO") and max(w, h) > 2 * max_side:  # MPO: a phone's JPEG with a depth map
             img.draft("RGB", (max(1, w * max_side // max(w, h)), max(1, h * max_side // max(w, h))))  # decode at 1/2..1/8 scale
