@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import dataclasses
 import functools
 import io
@@ -25,6 +24,7 @@ import torch
 from PIL import ExifTags, Image, ImageOps
 from scipy import ndimage
 
+from .headers import MAX_PIECES, pieces
 from .labels import FACADE_SIZE, FASHION_SIZE
 
 
@@ -39,7 +39,6 @@ def normalize(x_uint8: torch.Tensor, mean, std) -> torch.Tensor:
 MAX_PIXELS = 50_000_000  # ~8000x6000; larger images are refused as likely decompression bombs
 MAX_BYTES = 25 * 1024 * 1024  # the same cap as the app's upload limit, for data: URLs too
 MIN_SIDE = 8
-MAX_PIECES = 20_000  # a TIFF's strips or tiles, or its tags: Pillow lists each in Python as it opens the file; a scan has hundreds
 MAX_ASPECT = 20  # longer side over shorter: a thinner strip is no photo, and shrunk for the networks it has no width left
 DECODED_AT = "fashseg_decoded_at"  # image info: a JPEG decoded at 1/N of its size carries N (Pillow keeps info through turns and converts)
 PICTURE_FORMATS = "PNG, JPEG, WebP, BMP or GIF"  # what the messages ask for instead of a file that is not a picture
@@ -128,10 +127,9 @@ def _open(src) -> Image.Image:
         if path.stat().st_size > MAX_BYTES:
             raise InputError(f"{name} is larger than {MAX_BYTES // 2**20} MB. Send a smaller file.")
         data = path
-    pieces = _tiff_pieces(data)
-    if pieces > MAX_PIECES:
+    if pieces(data) > MAX_PIECES:  # Pillow would walk them in Python
         raise InputError(
-            f"{name} is a TIFF cut into {pieces:,} pieces, far more than a picture needs: save it as PNG or JPEG and upload that."
+            f"{name} is cut into over {MAX_PIECES:,} pieces, far more than a picture needs: save it as PNG or JPEG and upload that."
         )
     try:
         return Image.open(data, formats=OPENED)
@@ -141,45 +139,6 @@ def _open(src) -> Image.Image:
         raise InputError(_unreadable(name, data)) from e
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as e:
         raise InputError("The image could not be decoded: it may be truncated or corrupt. Save it again and re-upload.") from e
-
-
-TIFF_LAYOUTS = {
-    b"II*\0": ("<", "I", "H", "HHI"),
-    b"MM\0*": (">", "I", "H", "HHI"),
-    b"II+\0": ("<", "Q", "Q", "HHQ"),
-    b"MM\0+": (">", "Q", "Q", "HHQ"),
-}
-
-
-def _tiff_pieces(data) -> int:
-    """The most strips or tiles (or tags) a TIFF's first page lists, read from its header (0 for any other file).
-
-    Pillow builds a Python list of every strip as it opens a TIFF: one 8 px wide and
-    3,000,000 rows tall, every row its own strip pointing at the same bytes, is a 24 MB
-    file that took 9.2 s to open. A classic TIFF's page holds at most 65,535 tags, a
-    BigTIFF's as many as fit in the file.
-    """
-    with data.open("rb") if isinstance(data, Path) else contextlib.nullcontext(data) as f:
-        try:
-            f.seek(0)
-            head = f.read(16)
-            if head[:4] not in TIFF_LAYOUTS:
-                return 0
-            end, offset, number, entry = TIFF_LAYOUTS[head[:4]]
-            f.seek(struct.unpack_from(end + offset, head, 8 if offset == "Q" else 4)[0])
-            (tags,) = struct.unpack(end + number, f.read(struct.calcsize(number)))
-            if tags > MAX_PIECES:
-                return tags
-            size = struct.calcsize(end + entry + offset) if offset == "Q" else 12
-            raw = f.read(tags * size)
-            if len(raw) < tags * size:
-                return 0  # cut short: Pillow refuses it in its own time
-            listed = [struct.unpack_from(end + entry, raw, i * size) for i in range(tags)]
-            return max((count for tag, _, count in listed if tag in (273, 324)), default=0)  # StripOffsets, TileOffsets
-        except (struct.error, OSError, ValueError, OverflowError):
-            return 0  # a broken header: left to Pillow too
-        finally:
-            f.seek(0)
 
 
 HEIC_FIX = "which the app cannot read: upload it as JPEG (on an iPhone, Settings > Camera > Formats > Most Compatible)."

@@ -1,5 +1,4 @@
 import io
-import struct
 
 import numpy as np
 import pytest
@@ -11,7 +10,6 @@ from fashseg.preprocess import (
     STROKE_POOL,
     WORK_SIDE,
     InputError,
-    _tiff_pieces,
     facade_input,
     fashion_input,
     load_image,
@@ -150,23 +148,6 @@ def test_a_large_jpeg_is_decoded_at_a_reduced_scale(fmt):
     )
     img = load_image(buf.getvalue(), max_side=WORK_SIDE * STROKE_POOL)
     assert img.size == (1000, 750) and img.info[DECODED_AT] == 4  # the smallest scale still over 640 px
-
-
-@pytest.mark.parametrize("magic", [b"II*\0", b"MM\0*", b"II+\0", b"MM\0+"])
-@pytest.mark.parametrize("tag", [273, 324])  # strips, tiles
-def test_a_tiffs_strips_and_tiles_are_counted_from_its_header(magic, tag):
-    """Classic and BigTIFF, either byte order: the count of the offsets tag, read without Pillow."""
-    end, big = ("<" if magic[0] == ord("I") else ">"), magic[2:] in (b"+\0", b"\0+")
-    entry = (lambda t, n: struct.pack(end + "HHQQ", t, 16, n, 0)) if big else (lambda t, n: struct.pack(end + "HHII", t, 4, n, 0))
-    entries = [entry(256, 1), entry(tag, 3_000_000), entry(257, 1)]
-    if big:
-        data = magic + struct.pack(end + "HHQ", 8, 0, 16) + struct.pack(end + "Q", len(entries)) + b"".join(entries)
-    else:
-        data = magic + struct.pack(end + "I", 8) + struct.pack(end + "H", len(entries)) + b"".join(entries)
-    assert _tiff_pieces(io.BytesIO(data)) == 3_000_000
-    assert _tiff_pieces(io.BytesIO(data[:-5])) == 0  # cut short: left to Pillow
-    with pytest.raises(InputError, match="is a TIFF cut into 3,000,000 pieces"):
-        load_image(data)
 
 
 def test_missing_file_is_explained(tmp_path):

@@ -1,0 +1,104 @@
+"""A picture file's structure counted from its bytes: hostile files refused before Pillow walks them in Python."""
+
+import io
+import struct
+import zlib
+
+import pytest
+from PIL import Image
+
+from fashseg.headers import MAX_PIECES, pieces
+from fashseg.preprocess import InputError, load_image
+
+MANY = 3 * MAX_PIECES
+
+
+def saved(fmt: str, **kw) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (640, 480), (200, 120, 40)).save(buf, fmt, **kw)
+    return buf.getvalue()
+
+
+def chunk(kind: bytes, data: bytes = b"") -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def tiff(magic: bytes, tag: int, count: int) -> bytes:
+    """A first page listing ``count`` values of ``tag`` (only the header: the values are never read)."""
+    end, big = ("<" if magic[:1] == b"I" else ">"), magic[2:] in (b"+\0", b"\0+")
+    entry = (lambda t, n: struct.pack(end + "HHQQ", t, 16, n, 0)) if big else (lambda t, n: struct.pack(end + "HHII", t, 4, n, 0))
+    entries = [entry(256, 1), entry(tag, count), entry(257, 1)]
+    head = magic + (struct.pack(end + "HHQ", 8, 0, 16) + struct.pack(end + "Q", 3) if big else struct.pack(end + "IH", 8, 3))
+    return head + b"".join(entries)
+
+
+def first_image(gif: bytes) -> int:
+    """Where the first image descriptor starts: past the colour table and any extensions."""
+    pos = 13 + ((3 << ((gif[10] & 7) + 1)) if gif[10] & 0x80 else 0)
+    while gif[pos] == 0x21:
+        pos += 2
+        while gif[pos]:
+            pos += 1 + gif[pos]
+        pos += 1
+    assert gif[pos : pos + 1] == b","
+    return pos
+
+
+def hostile():
+    """Files made of little but structure: Pillow took seconds over each (fashseg/headers.py)."""
+    jpeg, gif, png = saved("JPEG"), saved("GIF"), saved("PNG")
+    image = first_image(gif)
+    idat = png.index(b"IDAT") - 4
+    yield "empty JPEG segments", jpeg[:2] + b"\xff\xe5\x00\x02" * MANY + jpeg[2:]
+    yield "stray bytes in a JPEG", jpeg[:2] + b"\x00" * MANY + jpeg[2:]
+    yield "JPEG fill bytes", jpeg[:2] + b"\xff" * MANY + jpeg[2:]
+    yield "empty GIF comments", gif[:image] + b"\x21\xfe\x00" * MANY + gif[image:]
+    yield "one-byte GIF sub-blocks", gif[:image] + b"\x21\xfe" + b"\x01x" * MANY + b"\x00" + gif[image:]
+    yield "stray bytes in a GIF", gif[:image] + b"x" * MANY + gif[image:]
+    yield "empty PNG chunks", png[:idat] + chunk(b"quuX") * MANY + png[idat:]
+    yield "PNG image data in one-byte chunks", png[:idat] + chunk(b"IDAT", b"x") * MANY + png[idat:]
+    yield "a TIFF whose every row is a strip", tiff(b"II*\0", 273, MANY)
+
+
+HOSTILE = dict(hostile())
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_a_file_of_little_but_structure_is_refused_before_pillow_walks_it(name):
+    data = HOSTILE[name]
+    assert pieces(io.BytesIO(data)) > MAX_PIECES
+    with pytest.raises(InputError, match=f"The upload is cut into over {MAX_PIECES:,} pieces, far more than a picture needs"):
+        load_image(data)
+
+
+@pytest.mark.parametrize(
+    "fmt, kw",
+    [
+        ("PNG", {}),
+        ("PNG", {"exif": Image.Exif(), "icc_profile": b"\0" * 40_000, "pnginfo": None}),
+        ("JPEG", {"exif": b"Exif\0\0" + bytes(30_000), "icc_profile": bytes(200_000), "progressive": True}),
+        ("GIF", {"comment": b"x" * 10_000}),
+        ("TIFF", {"compression": "tiff_lzw"}),
+        ("TIFF", {}),
+        ("MPO", {}),
+    ],
+)
+def test_real_pictures_are_a_few_pieces(fmt, kw):
+    data = saved(fmt, **kw)
+    assert 0 < pieces(io.BytesIO(data)) < 1_000
+    assert load_image(data).size == (640, 480)
+
+
+@pytest.mark.parametrize("magic", [b"II*\0", b"MM\0*", b"II+\0", b"MM\0+"])
+@pytest.mark.parametrize("tag", [273, 324])  # strips, tiles
+def test_a_tiffs_strips_and_tiles_are_counted_from_its_header(magic, tag):
+    """Classic and BigTIFF, either byte order."""
+    data = tiff(magic, tag, 3_000_000)
+    assert pieces(io.BytesIO(data)) == 3_000_000
+    assert pieces(io.BytesIO(data[:-5])) == 0  # cut short: left to Pillow, which refuses it in its own words
+
+
+def test_a_picture_file_on_disk_is_counted_the_same(tmp_path):
+    for name, data in [("hostile.gif", HOSTILE["empty GIF comments"]), ("real.jpg", saved("JPEG")), ("empty.png", b"")]:
+        (tmp_path / name).write_bytes(data)
+        assert pieces(tmp_path / name) == pieces(io.BytesIO(data))
