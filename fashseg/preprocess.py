@@ -24,7 +24,7 @@ import torch
 from PIL import ExifTags, Image, ImageOps
 from scipy import ndimage
 
-from .headers import MAX_PIECES, pieces
+from .headers import refusal
 from .labels import FACADE_SIZE, FASHION_SIZE
 
 
@@ -127,10 +127,9 @@ def _open(src) -> Image.Image:
         if path.stat().st_size > MAX_BYTES:
             raise InputError(f"{name} is larger than {MAX_BYTES // 2**20} MB. Send a smaller file.")
         data = path
-    if pieces(data) > MAX_PIECES:  # Pillow would walk them in Python
-        raise InputError(
-            f"{name} is cut into over {MAX_PIECES:,} pieces, far more than a picture needs: save it as PNG or JPEG and upload that."
-        )
+    slow = refusal(data, name)  # a file built to keep the decoders busy
+    if slow:
+        raise InputError(slow)
     try:
         return Image.open(data, formats=OPENED)
     except Image.DecompressionBombError as e:

@@ -7,7 +7,7 @@ import zlib
 import pytest
 from PIL import Image
 
-from fashseg.headers import MAX_PIECES, pieces
+from fashseg.headers import MAX_PIECES, MAX_SCANS, _scans, pieces, refusal
 from fashseg.preprocess import InputError, load_image
 
 MANY = 3 * MAX_PIECES
@@ -66,7 +66,7 @@ HOSTILE = dict(hostile())
 @pytest.mark.parametrize("name", list(HOSTILE))
 def test_a_file_of_little_but_structure_is_refused_before_pillow_walks_it(name):
     data = HOSTILE[name]
-    assert pieces(io.BytesIO(data)) > MAX_PIECES
+    assert pieces(data) > MAX_PIECES
     with pytest.raises(InputError, match=f"The upload is cut into over {MAX_PIECES:,} pieces, far more than a picture needs"):
         load_image(data)
 
@@ -85,7 +85,7 @@ def test_a_file_of_little_but_structure_is_refused_before_pillow_walks_it(name):
 )
 def test_real_pictures_are_a_few_pieces(fmt, kw):
     data = saved(fmt, **kw)
-    assert 0 < pieces(io.BytesIO(data)) < 1_000
+    assert 0 < pieces(data) < 1_000 and refusal(io.BytesIO(data), "it") is None
     assert load_image(data).size == (640, 480)
 
 
@@ -94,11 +94,24 @@ def test_real_pictures_are_a_few_pieces(fmt, kw):
 def test_a_tiffs_strips_and_tiles_are_counted_from_its_header(magic, tag):
     """Classic and BigTIFF, either byte order."""
     data = tiff(magic, tag, 3_000_000)
-    assert pieces(io.BytesIO(data)) == 3_000_000
-    assert pieces(io.BytesIO(data[:-5])) == 0  # cut short: left to Pillow, which refuses it in its own words
+    assert pieces(data) == 3_000_000
+    assert pieces(data[:-5]) == 0  # cut short: left to Pillow, which refuses it in its own words
 
 
-def test_a_picture_file_on_disk_is_counted_the_same(tmp_path):
+def test_a_progressive_jpeg_of_too_many_scans_is_refused():
+    """Each scan is a pass over every block, even at 1/8 scale: 2,000 copies of one small scan of a flat
+    4000x4000 picture (160 KB) took 34 s to decode."""
+    data = saved("JPEG", progressive=True)
+    assert 5 <= _scans(data) <= 20 and load_image(data).size == (640, 480)
+    last = data.rindex(b"\xff\xda")
+    bomb = data[:-2] + data[last:-2] * MAX_SCANS + data[-2:]
+    assert _scans(bomb) > MAX_SCANS
+    with pytest.raises(InputError, match=f"The upload is a JPEG drawn in over {MAX_SCANS} passes, far more than a photo needs"):
+        load_image(bomb)
+
+
+def test_a_picture_file_on_disk_is_judged_as_its_bytes(tmp_path):
     for name, data in [("hostile.gif", HOSTILE["empty GIF comments"]), ("real.jpg", saved("JPEG")), ("empty.png", b"")]:
         (tmp_path / name).write_bytes(data)
-        assert pieces(tmp_path / name) == pieces(io.BytesIO(data))
+        assert refusal(tmp_path / name, "it") == refusal(io.BytesIO(data), "it")
+    assert refusal(tmp_path / "hostile.gif", "it").startswith("it is cut into over")
