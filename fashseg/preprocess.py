@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import ExifTags, Image, ImageOps
+from PIL import Image, ImageOps
 from scipy import ndimage
 
-from .headers import refusal
+from .headers import orientation, refusal
 from .labels import FACADE_SIZE, FASHION_SIZE
 
 
@@ -44,7 +44,7 @@ DECODED_AT = "fashseg_decoded_at"  # image info: a JPEG decoded at 1/N of its si
 PICTURE_FORMATS = "PNG, JPEG, WebP, BMP or GIF"  # what the messages ask for instead of a file that is not a picture
 # The only decoders an upload can reach (a phone's multi-picture JPEG opens as JPEG): Pillow knows forty formats, and
 # its security fixes have mostly been in rare ones (PCX, SGI, FLI, TGA, BLP, DDS...); EPS would even run Ghostscript.
-OPENED = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF", "AVIF")
+OPENED = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF")  # not AVIF: its plugin reads the EXIF through Pillow as it opens
 # Limits are checked explicitly from the header (below), never by changing Pillow's globals per request;
 # Pillow's own bomb warning would only repeat that check, so it is silenced once, here.
 warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -162,9 +162,15 @@ def _unreadable(name: str, data) -> str:
     return f"{name} is not an image Pillow can read. Upload a {PICTURE_FORMATS}."
 
 
+T = Image.Transpose
+TURNS = {2: T.FLIP_LEFT_RIGHT, 3: T.ROTATE_180, 4: T.FLIP_TOP_BOTTOM, 5: T.TRANSPOSE, 6: T.ROTATE_270, 7: T.TRANSVERSE, 8: T.ROTATE_90}
+
+
 def _upright(img: Image.Image) -> Image.Image:
-    """Turned as its EXIF orientation says; Pillow's ``exif_transpose`` copies even an upright picture (190 MB at 48 MP)."""
-    return ImageOps.exif_transpose(img) if img.getexif().get(ExifTags.Base.Orientation, 1) in range(2, 9) else img
+    """Turned as its EXIF orientation says, read without Pillow's ``getexif``, which copies every tag's value
+    (``orientation``), and turned without ``exif_transpose``, which copied even an upright picture (190 MB at 48 MP)."""
+    turn = TURNS.get(getattr(img, "tag_v2", {}).get(274, 1) if img.format == "TIFF" else orientation(img.info.get("exif")))
+    return img.transpose(turn) if turn is not None else img
 
 
 def _normalise_mode(img: Image.Image) -> Image.Image:

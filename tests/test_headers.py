@@ -5,9 +5,9 @@ import struct
 import zlib
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
-from fashseg.headers import MAX_PIECES, MAX_SCANS, _scans, pieces, refusal
+from fashseg.headers import MAX_PIECES, MAX_SCANS, _scans, orientation, pieces, refusal
 from fashseg.preprocess import InputError, load_image
 
 MANY = 3 * MAX_PIECES
@@ -115,3 +115,51 @@ def test_a_picture_file_on_disk_is_judged_as_its_bytes(tmp_path):
         (tmp_path / name).write_bytes(data)
         assert refusal(tmp_path / name, "it") == refusal(io.BytesIO(data), "it")
     assert refusal(tmp_path / "hostile.gif", "it").startswith("it is cut into over")
+
+
+def overlapping_exif(tags: int = 300, blob: int = 20_000) -> bytes:
+    """A TIFF structure whose every tag's value is the same ``blob`` bytes: Pillow copies it once per tag."""
+    start = 8 + 2 + 12 * tags + 4
+    entries = b"".join(struct.pack("<HHII", 0x8000 + i, 7, blob, start) for i in range(tags))
+    return b"II*\0" + struct.pack("<IH", 8, tags) + entries + b"\0" * 4 + b"\0" * blob
+
+
+def test_tags_pointing_at_more_data_than_the_file_holds_are_refused():
+    """A TIFF's own tags, and a JPEG's EXIF, are read by Pillow as it opens the file: refused first."""
+    tiff_file = overlapping_exif()
+    jpeg = saved("JPEG", exif=b"Exif\0\0" + overlapping_exif(blob=200))
+    for data in (tiff_file, jpeg):
+        with pytest.raises(InputError, match="The upload has tags that point at more data than the file holds"):
+            load_image(data)
+    assert (
+        refusal(io.BytesIO(saved("JPEG", exif=b"Exif\0\0" + overlapping_exif(tags=1, blob=200))), "it") is None
+    )  # one value: side by side
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
+def test_an_exif_that_copies_one_value_into_every_tag_is_never_read_by_pillow(fmt, monkeypatch):
+    """In a PNG or WebP, Pillow reads the EXIF only when asked (400 tags over ten megabytes: 3.8 GB).
+    The app reads the orientation itself, from the first directory's entries."""
+    exif = overlapping_exif() + b""
+    data = saved(fmt, exif=exif)
+
+    def refuse(*_):
+        raise AssertionError("getexif called")
+
+    monkeypatch.setattr(Image.Image, "getexif", refuse)
+    assert load_image(data).size == (640, 480)
+
+
+@pytest.mark.parametrize("turn", range(1, 9))
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "TIFF"])
+def test_every_exif_orientation_turns_the_picture_as_pillow_would(fmt, turn):
+    picture = Image.new("RGB", (60, 40), "white")
+    picture.paste((200, 30, 30), (0, 0, 20, 10))  # a mark in one corner
+    exif = Image.Exif()
+    exif[0x0112] = turn
+    buf = io.BytesIO()
+    picture.save(buf, fmt, exif=exif.tobytes(), **({"quality": 100} if fmt in ("JPEG", "WEBP") else {}))
+    ours = load_image(buf.getvalue())
+    pillows = ImageOps.exif_transpose(Image.open(io.BytesIO(buf.getvalue())))
+    assert ours.size == pillows.size and ours.tobytes() == pillows.convert(ours.mode).tobytes()
+    assert orientation(Image.open(io.BytesIO(buf.getvalue())).info.get("exif")) == (1 if fmt == "TIFF" else turn)

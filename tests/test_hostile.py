@@ -94,6 +94,7 @@ BAD_FILES = {
     "sgi": (png(trousers(), "SGI"), OTHER_FORMAT),
     "tga": (png(trousers(), "TGA"), OTHER_FORMAT),
     "ppm": (png(trousers(), "PPM"), OTHER_FORMAT),
+    "avif": (png(trousers(), "AVIF"), OTHER_FORMAT),  # its plugin reads the EXIF through Pillow as it opens
     # 9.2 s in Pillow's open for 3,000,000 rows (24 MB): refused from the header (more such files: tests/test_headers.py)
     "striped tiff": (
         striped_tiff(8, 30_000),
@@ -141,7 +142,7 @@ def test_segment_refuses_bad_files(svc, tmp_path, name):
         svc.segment(str(path), 0.5)
 
 
-@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "MPO", "WEBP", "GIF", "BMP", "TIFF", "AVIF"])
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "MPO", "WEBP", "GIF", "BMP", "TIFF"])
 def test_every_format_the_app_opens_is_classified(svc, tmp_path, fmt):
     path = tmp_path / f"trousers.{fmt.lower()}"
     path.write_bytes(png(trousers(), fmt))
