@@ -1,66 +1,15 @@
 """A picture file's structure counted from its bytes: hostile files refused before Pillow walks them in Python."""
 
 import io
-import struct
-import zlib
 
 import pytest
 from PIL import Image, ImageOps
 
 from fashseg.headers import MAX_PIECES, MAX_SCANS, _scans, orientation, pieces, refusal
 from fashseg.preprocess import InputError, load_image
+from tools.hostile import overlapping_exif, saved, structure_bombs, tiff_header
 
-MANY = 3 * MAX_PIECES
-
-
-def saved(fmt: str, **kw) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (640, 480), (200, 120, 40)).save(buf, fmt, **kw)
-    return buf.getvalue()
-
-
-def chunk(kind: bytes, data: bytes = b"") -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def tiff(magic: bytes, tag: int, count: int) -> bytes:
-    """A first page listing ``count`` values of ``tag`` (only the header: the values are never read)."""
-    end, big = ("<" if magic[:1] == b"I" else ">"), magic[2:] in (b"+\0", b"\0+")
-    entry = (lambda t, n: struct.pack(end + "HHQQ", t, 16, n, 0)) if big else (lambda t, n: struct.pack(end + "HHII", t, 4, n, 0))
-    entries = [entry(256, 1), entry(tag, count), entry(257, 1)]
-    head = magic + (struct.pack(end + "HHQ", 8, 0, 16) + struct.pack(end + "Q", 3) if big else struct.pack(end + "IH", 8, 3))
-    return head + b"".join(entries)
-
-
-def first_image(gif: bytes) -> int:
-    """Where the first image descriptor starts: past the colour table and any extensions."""
-    pos = 13 + ((3 << ((gif[10] & 7) + 1)) if gif[10] & 0x80 else 0)
-    while gif[pos] == 0x21:
-        pos += 2
-        while gif[pos]:
-            pos += 1 + gif[pos]
-        pos += 1
-    assert gif[pos : pos + 1] == b","
-    return pos
-
-
-def hostile():
-    """Files made of little but structure: Pillow took seconds over each (fashseg/headers.py)."""
-    jpeg, gif, png = saved("JPEG"), saved("GIF"), saved("PNG")
-    image = first_image(gif)
-    idat = png.index(b"IDAT") - 4
-    yield "empty JPEG segments", jpeg[:2] + b"\xff\xe5\x00\x02" * MANY + jpeg[2:]
-    yield "stray bytes in a JPEG", jpeg[:2] + b"\x00" * MANY + jpeg[2:]
-    yield "JPEG fill bytes", jpeg[:2] + b"\xff" * MANY + jpeg[2:]
-    yield "empty GIF comments", gif[:image] + b"\x21\xfe\x00" * MANY + gif[image:]
-    yield "one-byte GIF sub-blocks", gif[:image] + b"\x21\xfe" + b"\x01x" * MANY + b"\x00" + gif[image:]
-    yield "stray bytes in a GIF", gif[:image] + b"x" * MANY + gif[image:]
-    yield "empty PNG chunks", png[:idat] + chunk(b"quuX") * MANY + png[idat:]
-    yield "PNG image data in one-byte chunks", png[:idat] + chunk(b"IDAT", b"x") * MANY + png[idat:]
-    yield "a TIFF whose every row is a strip", tiff(b"II*\0", 273, MANY)
-
-
-HOSTILE = dict(hostile())
+HOSTILE = dict(structure_bombs())
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))
@@ -93,7 +42,7 @@ def test_real_pictures_are_a_few_pieces(fmt, kw):
 @pytest.mark.parametrize("tag", [273, 324])  # strips, tiles
 def test_a_tiffs_strips_and_tiles_are_counted_from_its_header(magic, tag):
     """Classic and BigTIFF, either byte order."""
-    data = tiff(magic, tag, 3_000_000)
+    data = tiff_header(magic, tag, 3_000_000)
     assert pieces(data) == 3_000_000
     assert pieces(data[:-5]) == 0  # cut short: left to Pillow, which refuses it in its own words
 
@@ -115,13 +64,6 @@ def test_a_picture_file_on_disk_is_judged_as_its_bytes(tmp_path):
         (tmp_path / name).write_bytes(data)
         assert refusal(tmp_path / name, "it") == refusal(io.BytesIO(data), "it")
     assert refusal(tmp_path / "hostile.gif", "it").startswith("it is cut into over")
-
-
-def overlapping_exif(tags: int = 300, blob: int = 20_000) -> bytes:
-    """A TIFF structure whose every tag's value is the same ``blob`` bytes: Pillow copies it once per tag."""
-    start = 8 + 2 + 12 * tags + 4
-    entries = b"".join(struct.pack("<HHII", 0x8000 + i, 7, blob, start) for i in range(tags))
-    return b"II*\0" + struct.pack("<IH", 8, tags) + entries + b"\0" * 4 + b"\0" * blob
 
 
 def test_tags_pointing_at_more_data_than_the_file_holds_are_refused():

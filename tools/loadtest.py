@@ -36,6 +36,7 @@ from PIL import Image
 from fashseg.data import PROJECT_DIR
 
 from .bench import largest_allowed_pictures
+from .hostile import overlapping_exif, saved, structure_bombs
 from .sketches import draw
 
 EXAMPLES = PROJECT_DIR / "examples"
@@ -86,6 +87,9 @@ def _make_inputs(folder: Path) -> list[tuple[str, object, str | None]]:
     (folder / "bomb.png").write_bytes(_png(Image.new("1", (13000, 13000))))  # 169 MP declared, 20 KB on disk
     (folder / "many.gif").write_bytes(_many_frame_gif())
     big = largest_allowed_pictures(folder, kinds=("png_16bit_grey", "gif_palette"))  # answered, not refused
+    # 1 MB whose EXIF copies one megabyte into 2,000 tags (1.9 GB when Pillow read it), answered; 1.5 MB of GIF comments (5.8 s)
+    (folder / "exif_copies.png").write_bytes(saved("PNG", draw("Trouser", filled=True), exif=overlapping_exif(2_000, 1_000_000)))
+    (folder / "comments.gif").write_bytes(dict(structure_bombs(500_000))["empty GIF comments"])
     bomb_url = "data:image/png;base64," + base64.b64encode((folder / "bomb.png").read_bytes()).decode()
     f = lambda n: handle_file(str(folder / n))  # noqa: E731
     api = lambda name, *args: lambda client, url: client.predict(*args, api_name=name)  # noqa: E731
@@ -102,6 +106,8 @@ def _make_inputs(folder: Path) -> list[tuple[str, object, str | None]]:
         ("bomb_upload", api("/segment", f("bomb.png"), 0.5), "megapixels"),
         ("grey16_48MP", api("/classify", f(big["png_16bit_grey"].name)), None),
         ("palette_48MP_segment", api("/segment", f(big["gif_palette"].name), 0.5), None),
+        ("exif_copies_png", api("/classify", f("exif_copies.png")), None),
+        ("gif_500000_comments", api("/classify", f("comments.gif")), "pieces"),
         (
             "data_url_bomb",
             lambda client, url: _raw_json(url, "classify", [{"path": bomb_url, "meta": {"_type": "gradio.FileData"}}]),
@@ -112,7 +118,7 @@ def _make_inputs(folder: Path) -> list[tuple[str, object, str | None]]:
 
 
 NORMAL_WEIGHTS = [4, 1, 1, 2, 3, 1]
-HOSTILE_WEIGHTS = [1, 1, 1, 1, 1, 1, 1]
+HOSTILE_WEIGHTS = [1, 1, 1, 1, 1, 1, 1, 1, 1]
 
 
 def _outcome(request, client, url, expect, name) -> str:
