@@ -261,6 +261,15 @@ def test_stretch_to_bytes_equals_the_float_formula(a):
     from fashseg.preprocess import _stretch_to_bytes
 
     assert np.array_equal(_stretch_to_bytes(a), _stretched(a))
+    assert np.array_equal(_stretch_to_bytes(a, band=7), _stretched(a))  # in bands of 7 rows, as a large picture is
+
+
+def test_stretch_to_bytes_in_bands_keeps_infinities_as_zero():
+    from fashseg.preprocess import _stretch_to_bytes
+
+    a = np.random.default_rng(3).normal(0, 50, (30, 20)).astype(np.float32)
+    a[3, 4], a[20, 5], a[29, 19] = np.inf, -np.inf, np.nan
+    assert np.array_equal(_stretch_to_bytes(a, band=4), _stretched(a))
 
 
 @pytest.mark.parametrize("mode", ["RGB", "L"])
