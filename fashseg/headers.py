@@ -98,32 +98,42 @@ def _overlapping_values(b) -> bool:
     """
     try:
         if b[:4] in TIFF_LAYOUTS:
-            return _ifd_values(b, 0) > len(b)
+            return _ifd_values(b) > len(b)
         if b[:2] == b"\xff\xd8":
             for _, marker, at in _segments(b):  # EXIF in APP1, a phone's multi-picture index in APP2
                 head = 6 if marker == 0xE1 and b[at : at + 6] == b"Exif\0\0" else 4 if marker == 0xE2 and b[at : at + 4] == b"MPF\0" else 0
                 if head:
                     data = b[at + head : at - 2 + struct.unpack_from(">H", b, at - 2)[0]]
-                    if _ifd_values(data, 0) > len(data):
+                    if _ifd_values(data) > len(data):
                         return True
     except (struct.error, IndexError, ValueError, OverflowError, KeyError):
         pass
     return False
 
 
-def _ifd_values(b, base: int) -> int:
-    """Bytes of the values that the first directory of the TIFF structure at ``base`` keeps outside its entries."""
-    end, offset, number, entry = TIFF_LAYOUTS[bytes(b[base : base + 4])]
+def _first_directory(b) -> tuple[int, list[tuple[int, int, int]], bool] | None:
+    """(tags listed, their (tag, type, count) entries, BigTIFF) of a TIFF structure's first directory;
+    no entries over MAX_PIECES tags, None where the directory is cut short."""
+    end, offset, number, entry = TIFF_LAYOUTS[bytes(b[:4])]
     big = offset == "Q"
-    at = base + struct.unpack_from(end + offset, b, base + (8 if big else 4))[0]
-    tags = min(struct.unpack_from(end + number, b, at)[0], MAX_PIECES)
+    at = struct.unpack_from(end + offset, b, 8 if big else 4)[0]
+    (tags,) = struct.unpack_from(end + number, b, at)
+    if tags > MAX_PIECES:
+        return tags, [], big
     first, width = at + struct.calcsize(end + number), 20 if big else 12
-    total = 0
-    for i in range(tags):
-        _, kind, count = struct.unpack_from(end + entry, b, first + i * width)
-        value = count * UNIT.get(kind, 1)
-        total += value if value > (8 if big else 4) else 0
-    return total
+    if first + tags * width > len(b):
+        return None
+    return tags, [struct.unpack_from(end + entry, b, first + i * width) for i in range(tags)], big
+
+
+def _ifd_values(b) -> int:
+    """Bytes of the values that a TIFF structure's first directory keeps outside its entries."""
+    found = _first_directory(b)
+    if found is None:
+        return 0
+    _, entries, big = found
+    sizes = (count * UNIT.get(kind, 1) for _, kind, count in entries)
+    return sum(size for size in sizes if size > (8 if big else 4))
 
 
 def _scans(b) -> int:
@@ -152,17 +162,11 @@ def _bytes(data):
 
 def _tiff(b) -> int:
     """The most strips or tiles (or tags) the first page lists: Pillow builds a Python list of them as it opens."""
-    end, offset, number, entry = TIFF_LAYOUTS[bytes(b[:4])]
-    at = struct.unpack_from(end + offset, b, 8 if offset == "Q" else 4)[0]
-    (tags,) = struct.unpack_from(end + number, b, at)
-    if tags > MAX_PIECES:
-        return tags
-    size = 20 if offset == "Q" else 12
-    first = at + struct.calcsize(end + number)
-    if first + tags * size > len(b):
+    found = _first_directory(b)
+    if found is None:
         return 0
-    listed = (struct.unpack_from(end + entry, b, first + i * size) for i in range(tags))
-    return max((count for tag, _, count in listed if tag in (273, 324)), default=0)  # StripOffsets, TileOffsets
+    tags, entries, _ = found
+    return tags if tags > MAX_PIECES else max((count for tag, _, count in entries if tag in (273, 324)), default=0)
 
 
 def _png(b) -> int:
