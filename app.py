@@ -236,6 +236,12 @@ def classifier_insights(svc: Service, demo: gr.Blocks) -> None:
     )
     with gr.Accordion("Per-class test accuracy as a table", open=False):
         gr.Markdown(ins.table_markdown())
+    if (reliability := ins.reliability_figure()) is not None:
+        with gr.Row(equal_height=False):
+            with gr.Column(min_width=300):
+                gr.Plot(reliability, label="Calibration on the test set", show_label=False)
+            with gr.Column(min_width=300):
+                gr.Markdown(ins.calibration_markdown())
     gr.Markdown(ins.robustness_markdown())
     gr.Gallery(
         ins.gallery(),

@@ -5,6 +5,7 @@
     python train.py facade        # the Mini Facade segmenter only
     python train.py evaluate      # re-evaluate the checkpoints in --out, rewrite artefacts
     python train.py rethreshold   # after a change to the drawing path: choose the canvas threshold again, evaluate
+    python train.py calibrate     # fit the probabilities' temperature and both thresholds again on validation, evaluate
     python train.py fashion --resume   # continue an interrupted run from <out>/fashion.last.pt
     python train.py fashion --init-seed 3 --out runs/s3   # another start on the same validation data (seeds compared)
 
@@ -28,6 +29,7 @@ from fashseg.training import (
     evaluate_facade,
     evaluate_fashion,
     pick_device,
+    recalibrate,
     rechoose_drawing_threshold,
     train_facade,
     train_fashion,
@@ -39,7 +41,11 @@ SUMMARY_KEYS = ("test_accuracy", "test_loss", "mean_ap", "mean_iou", "pixel_accu
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument(
-        "task", nargs="?", default="all", choices=["all", "fashion", "facade", "evaluate", "rethreshold"], help="what to run (default: all)"
+        "task",
+        nargs="?",
+        default="all",
+        choices=["all", "fashion", "facade", "evaluate", "rethreshold", "calibrate"],
+        help="what to run (default: all)",
     )
     p.add_argument("--epochs", type=int, help=f"epochs (default: fashion {FashionConfig.epochs}, facade {FacadeConfig.epochs})")
     p.add_argument(
@@ -113,7 +119,13 @@ def main(argv=None) -> int:
         if args.task == "rethreshold":
             ood = rechoose_drawing_threshold(artefact(out, "fashion"), device)
             print(f"canvas threshold chosen on validation: {ood['drawing_threshold']:.4f}")
-        if args.task in ("evaluate", "rethreshold"):
+        if args.task == "calibrate":
+            ckpt = recalibrate(artefact(out, "fashion"), device, args.data_dir)
+            print(
+                f"temperature {ckpt['calibration']['temperature']:.3f}, thresholds {ckpt['ood']['threshold']:.4f} and "
+                f"{ckpt['ood']['drawing_threshold']:.4f} (canvas), chosen on validation"
+            )
+        if args.task in ("evaluate", "rethreshold", "calibrate"):
             results["fashion"] = evaluate_fashion(artefact(out, "fashion"), args.data_dir, device, args.facade_dir)
             results["facade"] = evaluate_facade(artefact(out, "facade"), args.facade_dir, device)
         if args.task in ("all", "fashion"):

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from . import __version__
-from .models import build_model
+from .models import build_model, for_inference
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"  # the committed weights and artefacts
 ARTEFACTS = {"weights": "{kind}.pt", "last": "{kind}.last.pt", "metrics": "{kind}_metrics.json", "examples": "{kind}_examples.npz"}
@@ -104,6 +104,16 @@ def model_from_checkpoint(ckpt: dict, path: str | Path = "checkpoint") -> torch.
         hint = REGENERATE.format(kind=ckpt.get("kind", ""))
         raise CheckpointError(f"{path}: weights do not fit the stored architecture ({str(e)[:200]}). {hint}") from e
     return model.eval()
+
+
+def temperature(ckpt: dict) -> float:
+    """The classifier's calibration temperature (1 for a checkpoint calibrated before there was one)."""
+    return float(ckpt.get("calibration", {}).get("temperature", 1.0))
+
+
+def served_model(ckpt: dict, path: str | Path = "checkpoint") -> torch.nn.Module:
+    """The network as the app serves it and evaluation scores it: batch norm folded, probabilities calibrated."""
+    return for_inference(model_from_checkpoint(ckpt, path), temperature(ckpt))
 
 
 def load_model(path: str | Path, kind: str | None = None) -> tuple[torch.nn.Module, dict]:

@@ -106,6 +106,26 @@ class FashionInsights(_Artefacts):
             f"| held-out pictures | n | not called clothing |\n|---|---|---|\n{nc}"
         )
 
+    def reliability_figure(self):
+        """How honest the shown probabilities are on the test set (None for artefacts written before calibration)."""
+        c = self.metrics.get("calibration")
+        if not c or "test" not in c:
+            return None
+        before = c.get("test_before") if c["temperature"] != 1.0 and "bins" in c.get("test_before", {}) else None
+        return plots.reliability_diagram(c["test"], before, c["temperature"])
+
+    def calibration_markdown(self) -> str:
+        c = self.metrics.get("calibration")
+        if not c or "test" not in c:
+            return ""
+        t, b = c["test"], c["test_before"]
+        return (
+            f"**Are the probabilities honest?** On the test images the top class is right {t['accuracy'] * 100:.1f} % of the time "
+            f"and is stated with {t['mean_confidence'] * 100:.1f} % on average ({b['mean_confidence'] * 100:.1f} % before calibration: "
+            f"label smoothing and outlier exposure train the network to under-state). The logits are divided by "
+            f"{c['temperature']:.2f}, one number fitted on validation data: no single view's answer changes, only how sure it is said to be."
+        )
+
     def table_markdown(self) -> str:
         pca = self.metrics["per_class_accuracy"]
         rows = "\n".join(f"| {c} | {pca[c]:.3f} |" for c in sorted(pca, key=pca.get))

@@ -57,3 +57,41 @@ def average_precision(scores, positive) -> float:
     precision = tp / (tp + fp)
     recall = tp / n_pos
     return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
+
+
+def mirror_probs(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """Probabilities [N,C] from logits [N,V,C] of V views (picture, mirror): softmax(logits / T), averaged over views."""
+    z = np.asarray(logits, dtype=np.float64) / temperature
+    e = np.exp(z - z.max(-1, keepdims=True))
+    return (e / e.sum(-1, keepdims=True)).mean(1)
+
+
+TEMPERATURES = np.exp(np.linspace(np.log(0.25), np.log(4.0), 555))  # 0.5 % apart: finer than the fit's own noise
+
+
+def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
+    """The temperature whose probabilities have the least negative log-likelihood (Guo et al. 2017).
+
+    One number, so the answer (the top class) never changes; only how sure it is said to be.
+    """
+    labels = np.asarray(labels)
+    nll = [-np.log(mirror_probs(logits, t)[np.arange(len(labels)), labels] + 1e-12).mean() for t in TEMPERATURES]
+    return float(TEMPERATURES[int(np.argmin(nll))])
+
+
+def reliability(probs: np.ndarray, labels: np.ndarray, bins: int = 10) -> dict:
+    """Top-class confidence against accuracy in equal-width bins, and the expected calibration error (their
+    gap, weighted by how many answers fall in each bin): honest probabilities have a gap near 0."""
+    conf, right = probs.max(1), probs.argmax(1) == np.asarray(labels)
+    which = np.minimum((conf * bins).astype(int), bins - 1)
+    count = np.bincount(which, minlength=bins)
+    with np.errstate(invalid="ignore"):
+        mean_conf = np.bincount(which, conf, bins) / count
+        accuracy = np.bincount(which, right, bins) / count
+    gap = np.nansum(count * np.abs(accuracy - mean_conf)) / max(1, len(conf))
+    return {
+        "ece": float(gap),
+        "mean_confidence": float(conf.mean()),
+        "accuracy": float(right.mean()),
+        "bins": [{"confidence": float(c), "accuracy": float(a), "count": int(n)} for c, a, n in zip(mean_conf, accuracy, count) if n],
+    }

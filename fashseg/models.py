@@ -104,15 +104,23 @@ def fashion_probs(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     return (p[: len(x)] + p[len(x) :]) / 2
 
 
-def for_inference(model: nn.Module) -> nn.Module:
+def for_inference(model: nn.Module, temperature: float = 1.0) -> nn.Module:
     """A copy computing the same function faster on a CPU: each batch norm folded into the conv before it, channels-last.
 
     On the 2-core CPU a picture and its mirror take about a quarter less time, a
     1,000-image batch half, a facade photo 30-70 % less; outputs agree with
     the original to float rounding (1e-6). The original keeps its layers for
     training, the architecture table and the first-layer filters.
+
+    ``temperature`` (the classifier's calibration, chosen on validation) divides the
+    logits, folded into the last linear layer: every caller of the copy, the app's
+    heat-map pass included, then reads calibrated probabilities.
     """
     m = copy.deepcopy(model).eval()
+    if temperature != 1.0:
+        with torch.no_grad():
+            m.head[-1].weight /= temperature
+            m.head[-1].bias /= temperature
     pairs = [(seq, i) for seq in m.modules() if isinstance(seq, nn.Sequential) for i in range(len(seq) - 1)]
     for seq, i in pairs:
         if isinstance(seq[i], nn.Conv2d) and isinstance(seq[i + 1], nn.BatchNorm2d):

@@ -107,6 +107,27 @@ def training_curves(history: list[dict], metrics=("loss", "acc"), trained_on: st
 
 
 @themed
+def reliability_diagram(after: dict, before: dict | None = None, temperature: float | None = None):
+    """Share right against stated probability, binned (``metrics.reliability``): honest probabilities lie on the diagonal."""
+    fig, ax = plt.subplots(figsize=(4.8, 4.2))
+    ax.plot([0, 1], [0, 1], ls="--", color=GREY, lw=1, label="honest: right as often as it says")
+    curves = [(before, "C1", "at temperature 1"), (after, "C0", f"calibrated (temperature {temperature:.2f})" if temperature else "served")]
+    for r, colour, name in curves:
+        if r is None:
+            continue
+        conf, acc = [b["confidence"] for b in r["bins"]], [b["accuracy"] for b in r["bins"]]
+        share = np.array([b["count"] for b in r["bins"]], float) / sum(b["count"] for b in r["bins"])
+        ax.plot(conf, acc, color=colour, lw=1.2, label=f"{name}: error {r['ece'] * 100:.1f} %")
+        ax.scatter(conf, acc, s=12 + 250 * share, color=colour, zorder=3)
+    ax.set(xlim=(0, 1.02), ylim=(0, 1.02), xlabel="stated probability of the top class", ylabel="share right")
+    ax.set_title("Test images: stated against right\n(dot size: how many answers)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+@themed
 def filter_grid(weights: np.ndarray, cols: int = 8):
     """First-layer filters [N,k,k] as small images; blue negative, red positive."""
     n = len(weights)

@@ -23,7 +23,7 @@ from fashseg.labels import FACADE_COLORS
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"  # the app's example files, wherever FASHSEG_TEST_CHECKPOINTS points
 KNOWN_MISS = (  # strict xfail: a test that starts passing again fails, so the mark cannot outlive the miss
-    'the from-scratch checkpoint (chosen on validation) answers this one sneaker outline "Ankle boot" at 0.30; the previous one said Sneaker at 0.27. README "Targets not met"'
+    'the from-scratch checkpoint (chosen on validation) answers this one sneaker outline "Ankle boot" at 0.38 (0.30 before calibration); the previous one said Sneaker at 0.27. README "Targets not met"'
 )
 
 torch.set_num_threads(min(2, torch.get_num_threads()))

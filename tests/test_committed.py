@@ -104,3 +104,22 @@ def test_icon_style_drawings_are_rarely_called_not_clothing(clf):
     top = np.array([r.probs[r.top] for r in answers])
     assert all(r.threshold == clf.drawing_threshold for r in answers)
     assert (top < clf.drawing_threshold).mean() <= 0.05 < (top < clf.threshold).mean()
+
+
+def test_the_app_serves_the_calibrated_probabilities_that_evaluation_scored(clf):
+    """The committed temperature divides the logits in the app (folded into the last layer) as in evaluation."""
+    from fashseg.checkpoint import load_json
+    from fashseg.metrics import mirror_probs
+    from fashseg.models import for_inference
+    from fashseg.preprocess import normalize
+
+    t = clf.ckpt["calibration"]["temperature"]
+    assert clf.temperature == t < 1  # the network under-states; calibration sharpens
+    assert load_json(CHECKPOINTS / "fashion_metrics.json")["calibration"]["temperature"] == t
+    pixels = np.stack([np.asarray(draw(name, filled=True).convert("L").resize((28, 28))) for name in ("Trouser", "Bag")])
+    x = normalize(torch.from_numpy(255 - pixels), clf.mean, clf.std)
+    with torch.no_grad():
+        raw = for_inference(clf.model)(torch.cat([x, x.flip(3)])).view(2, 2, 10).transpose(0, 1).numpy()
+    assert clf.predict_pixels(255 - pixels) == pytest.approx(mirror_probs(raw, t), abs=1e-5)
+    answer = clf.classify(draw("Trouser", filled=True), drawing=True)
+    assert sum(answer.probs.values()) == pytest.approx(1.0, abs=1e-5)

@@ -239,6 +239,28 @@ def test_insights_show_each_benchmark_condition_with_its_interval(tmp_path):
     assert "on canvas drawings below" not in plain and drawn not in plain  # older artefacts: one threshold
 
 
+def test_insights_show_how_honest_the_probabilities_are(tmp_path):
+    """The committed calibration reaches the insights tab as a reliability diagram (both curves) and a sentence;
+    artefacts written before calibration show neither."""
+    import matplotlib.pyplot as plt
+
+    f = FashionInsights(CHECKPOINTS)
+    c = f.metrics["calibration"]
+    fig = f.reliability_figure()
+    ax = fig.axes[0]
+    assert len(ax.lines) == 3 and len(ax.collections) == 2  # the diagonal; before and after, each a line and its dots
+    assert [b["confidence"] for b in c["test"]["bins"]] == list(ax.lines[2].get_xdata())
+    assert any(f"error {c['test']['ece'] * 100:.1f} %" in t.get_text() for t in ax.get_legend().get_texts())
+    plt.close(fig)
+    assert f"divided by {c['temperature']:.2f}" in f.calibration_markdown()
+    for name in ("fashion_metrics.json", "fashion_examples.npz"):
+        shutil.copy(CHECKPOINTS / name, tmp_path / name)
+    old = json.loads((tmp_path / "fashion_metrics.json").read_text())
+    del old["calibration"]
+    (tmp_path / "fashion_metrics.json").write_text(json.dumps(old))
+    assert FashionInsights(tmp_path).reliability_figure() is None and FashionInsights(tmp_path).calibration_markdown() == ""
+
+
 def test_class_counts_equal_bincount_over_bands():
     from fashseg.inference import class_counts
 

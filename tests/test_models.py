@@ -45,3 +45,19 @@ def test_for_inference_folds_every_batch_norm_and_computes_the_same(kind):
     assert sum(isinstance(m, nn.BatchNorm2d) for m in model.modules()) > 0  # the original is a copy's source, untouched
     with torch.no_grad():
         assert torch.allclose(fast(x), model(x), atol=1e-4, rtol=1e-4)
+
+
+def test_for_inference_divides_the_classifiers_logits_by_its_temperature():
+    """Calibration folded into the last layer: the served copy's logits are the trained network's over T."""
+    from fashseg.models import fashion_probs, for_inference
+
+    torch.manual_seed(0)
+    model = FashionCNN(widths=(8, 16, 16)).eval()
+    x = torch.randn(4, 1, 28, 28)
+    with torch.no_grad():
+        raw = model(x)
+        assert torch.allclose(for_inference(model, 0.5)(x), raw / 0.5, atol=1e-4)
+        sharper, plain = fashion_probs(for_inference(model, 0.5), x), fashion_probs(for_inference(model), x)
+    assert torch.equal(sharper.argmax(1), plain.argmax(1)) and (sharper.max(1).values > plain.max(1).values).all()
+    with torch.no_grad():
+        assert torch.equal(model(x), raw)  # the trained network is left as it was

@@ -129,3 +129,32 @@ def test_rethreshold_chooses_the_canvas_threshold_again_keeping_the_weights(tiny
     assert all(torch.equal(after["state_dict"][k], v) for k, v in ck["state_dict"].items())
     metrics = json.loads((tmp_path / "fashion_metrics.json").read_text())
     assert metrics["not_clothing_drawing_threshold"] == chosen
+
+
+def test_training_stores_a_calibration_and_calibrate_fits_it_again(tiny_checkpoints, fake_fashion, fake_facade, tmp_path):
+    """Training ends by fitting a temperature on validation; `train.py calibrate` fits it and both thresholds
+    again (for a checkpoint from before calibration), keeping the weights; evaluation reports it."""
+    import shutil
+
+    from fashseg.inference import Classifier
+
+    ck = load_checkpoint(tiny_checkpoints / "fashion.pt")
+    assert 0.25 <= ck["calibration"]["temperature"] <= 4.0 and "val_ece" in ck["calibration"]
+    for f in tiny_checkpoints.iterdir():
+        shutil.copy(f, tmp_path / f.name)
+    old = {k: v for k, v in ck.items() if k != "calibration"}  # as committed before there was calibration
+    torch.save({**old, "ood": {**ck["ood"], "threshold": 0.999, "drawing_threshold": 0.999}}, tmp_path / "fashion.pt")
+    assert Classifier(tmp_path / "fashion.pt").temperature == 1.0
+    args = ["calibrate", "--out", str(tmp_path), "--data-dir", str(fake_fashion), "--facade-dir", str(fake_facade)]
+    assert train.main(args) == 0
+    after = load_checkpoint(tmp_path / "fashion.pt")
+    assert after["calibration"]["temperature"] == ck["calibration"]["temperature"]  # the same validation data, the same fit
+    assert after["ood"]["threshold"] == ck["ood"]["threshold"] and after["ood"]["drawing_threshold"] == ck["ood"]["drawing_threshold"]
+    assert all(torch.equal(after["state_dict"][k], v) for k, v in ck["state_dict"].items())
+    assert Classifier(tmp_path / "fashion.pt").temperature == after["calibration"]["temperature"]
+    metrics = json.loads((tmp_path / "fashion_metrics.json").read_text())
+    assert metrics["calibration"]["temperature"] == after["calibration"]["temperature"]
+    assert (
+        0 <= metrics["calibration"]["test"]["ece"] <= 1
+        and sum(b["count"] for b in metrics["calibration"]["test"]["bins"]) == metrics["test_size"]
+    )
