@@ -18,7 +18,7 @@ from .preprocess import InputError
 
 SIZE = 400  # the canvas's own pixels, whatever its size on screen
 PNG_URL = "data:image/png;base64,"
-NOT_A_DRAWING = "The request does not hold a drawing. Draw on the canvas, or upload the drawing as a picture file."
+NOT_A_DRAWING = "The request does not hold a drawing: draw on the canvas, or upload the drawing as a picture file."
 
 HTML = f"""
 <div class="pad">

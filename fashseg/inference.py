@@ -139,7 +139,7 @@ class Segmenter:
         img = load_image(image)
         rgb_img = to_rgb(img)
         if np.ptp(np.asarray(rgb_img.resize((32, 32), Image.Resampling.BOX))) < 8:
-            raise InputError("Nothing to segment: the picture is blank. Upload a photo of a building.")
+            raise InputError("Nothing to segment: the picture is blank; upload a photo of a building.")
         small = facade_input(rgb_img, self.train_size)
         logits = self.logits(small)
         W, H = rgb_img.size

@@ -63,10 +63,10 @@ def load_image(src, max_side: int | None = None) -> Image.Image:
     upload can be broken ends in an ``InputError`` with a clear message.
     """
     if src is None:
-        raise InputError("No image given. Upload a picture (PNG, JPEG, WebP...) or draw on the canvas.")
+        raise InputError("No image given: upload a picture (PNG, JPEG, WebP...) or draw on the canvas.")
     if isinstance(src, np.ndarray):
         if src.size == 0:
-            raise InputError("The image is empty (0 pixels). Upload a real picture.")
+            raise InputError("The image is empty (0 pixels): upload a real picture.")
         arr = np.nan_to_num(src.astype(np.float64) if src.dtype != np.uint8 else src)
         if arr.dtype != np.uint8:
             hi = float(arr.max()) if arr.size else 1.0
@@ -79,7 +79,7 @@ def load_image(src, max_side: int | None = None) -> Image.Image:
     w, h = img.size
     if w * h > MAX_PIXELS:
         raise InputError(
-            f"The image is {w}x{h} = {w * h / 1e6:.0f} megapixels; the limit is {MAX_PIXELS / 1e6:.0f}. Resize it and try again."
+            f"The image is {w}x{h} = {w * h / 1e6:.0f} megapixels, over the limit of {MAX_PIXELS / 1e6:.0f}: resize it and try again."
         )
     if min(w, h) < MIN_SIDE:
         raise InputError(f"The image is only {w}x{h} pixels; it needs at least {MIN_SIDE} pixels on each side.")
@@ -97,20 +97,20 @@ def load_image(src, max_side: int | None = None) -> Image.Image:
         img.load()  # the first frame only
         return _normalise_mode(_upright(img))
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as e:
-        raise InputError("The image could not be decoded: it may be truncated or corrupt. Save it again and re-upload.") from e
+        raise InputError("The image could not be decoded (it may be truncated or corrupt): save it again and re-upload.") from e
 
 
 def decode_data_url(url: str) -> bytes:
     """The bytes of a ``data:image/...;base64,`` URL, held to the upload size cap before decoding."""
     head, _, body = url.partition(",")
     if not head.startswith("data:") or ";base64" not in head:
-        raise InputError("The data: URL holds no base64 picture. Send a PNG or JPEG file instead.")
+        raise InputError("The data: URL holds no base64 picture: send a PNG or JPEG file instead.")
     if len(body) > MAX_BYTES * 4 // 3 + 4:
-        raise InputError(f"The picture is larger than {MAX_BYTES // 2**20} MB. Send a smaller file.")
+        raise InputError(f"The picture is larger than {MAX_BYTES // 2**20} MB: send a smaller file.")
     try:
         return base64.b64decode(body, validate=True)
     except (binascii.Error, ValueError) as e:
-        raise InputError("The data: URL is not valid base64. Send the picture as a file instead.") from e
+        raise InputError("The data: URL is not valid base64: send the picture as a file instead.") from e
 
 
 def _open(src) -> Image.Image:
@@ -123,9 +123,9 @@ def _open(src) -> Image.Image:
         path = Path(src)
         name = path.name
         if not path.is_file():
-            raise InputError(f"File {name} does not exist. Upload the picture again.")
+            raise InputError(f"File {name} does not exist: upload the picture again.")
         if path.stat().st_size > MAX_BYTES:
-            raise InputError(f"{name} is larger than {MAX_BYTES // 2**20} MB. Send a smaller file.")
+            raise InputError(f"{name} is larger than {MAX_BYTES // 2**20} MB: send a smaller file.")
         data = path
     slow = refusal(data, name)  # a file built to keep the decoders busy
     if slow:
@@ -133,11 +133,11 @@ def _open(src) -> Image.Image:
     try:
         return Image.open(data, formats=OPENED)
     except Image.DecompressionBombError as e:
-        raise InputError(f"The image is too large to open safely. Resize it below {MAX_PIXELS / 1e6:.0f} megapixels.") from e
+        raise InputError(f"The image is too large to open safely: resize it below {MAX_PIXELS / 1e6:.0f} megapixels.") from e
     except Image.UnidentifiedImageError as e:
         raise InputError(_unreadable(name, data)) from e
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as e:
-        raise InputError("The image could not be decoded: it may be truncated or corrupt. Save it again and re-upload.") from e
+        raise InputError("The image could not be decoded (it may be truncated or corrupt): save it again and re-upload.") from e
 
 
 HEIC_FIX = "which the app cannot read: upload it as JPEG (on an iPhone, Settings > Camera > Formats > Most Compatible)."
@@ -159,7 +159,7 @@ def _unreadable(name: str, data) -> str:
         return f"{name} is a HEIC photo, {HEIC_FIX}"
     if any(f not in OPENED and accept and accept(head) for f, (_, accept) in Image.OPEN.items()):  # magic bytes: TGA's read as CUR's
         return f"{name} is in a picture format the app does not open: save it as PNG or JPEG and upload that."
-    return f"{name} is not an image Pillow can read. Upload a {PICTURE_FORMATS}."
+    return f"{name} is not a picture the app can read: upload a {PICTURE_FORMATS}."
 
 
 TURNS = {  # EXIF orientation -> the turn that shows the picture upright (as ``ImageOps.exif_transpose``)
@@ -412,9 +412,9 @@ def _fashion_input(img: Image.Image, drawing: bool | None, margin: float) -> Fas
     if empty:
         if noise > 0.05:
             raise InputError(
-                "Nothing to classify: no object stands out from the background. Upload a photo of one garment on a plain surface."
+                "Nothing to classify: no object stands out from the background; upload a photo of one garment on a plain surface."
             )
-        raise InputError("Nothing to classify: the picture is blank. Draw a piece of clothing or upload a photo of one.")
+        raise InputError("Nothing to classify: the picture is blank; draw a piece of clothing or upload a photo of one.")
     darker = float(median(grey_diff[fg])) < 0
     ink = np.clip(-grey_diff if darker else grey_diff, 0, None)
     pooled = functools.cache(lambda dark: _pooled_grey(img, scale, dark, (h, w)))  # the pen check and the drawing path share it
@@ -439,7 +439,7 @@ def _fashion_input(img: Image.Image, drawing: bool | None, margin: float) -> Fas
             ink = _stroke_ink(pooled(darker), bg @ _THIRDS, darker)
             fg = _main_object(_off_border((ink > 0.3) & dilate(fg, 3)), keep=0.02)
             if not fg.any():
-                raise InputError("Nothing to classify: the drawing is too small or faint. Draw larger, with darker strokes.")
+                raise InputError("Nothing to classify: the drawing is too small or faint; draw larger, with darker strokes.")
     tight = fg if drawing else fg & (raw > thr)  # the light blur above must not widen the box
     spread = float(np.ptp(bg[::4, ::4] @ _THIRDS))
     return _framed(img, scale, ink, fg, tight, darker, bool(drawing), removed, "shaded" if spread > 0.08 else "flat", margin)

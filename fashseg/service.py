@@ -218,7 +218,7 @@ class Service:
         seg = self._need(self.segmenter, self.segmenter_error)
         opacity = checked_opacity(opacity)
         if highlight not in (None, "all", *seg.classes):
-            raise InputError(f"There is no class {str(highlight)[:40]!r} to highlight. Pick one of: all, {', '.join(seg.classes)}.")
+            raise InputError(f"There is no class {str(highlight)[:40]!r} to highlight: pick one of all, {', '.join(seg.classes)}.")
         shown = self._display_copy(image)
         pick = None if highlight in (None, "all") else seg.classes.index(highlight)
         return overlay(shown, labels, seg.colors, opacity, pick)

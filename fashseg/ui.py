@@ -175,18 +175,18 @@ def user_errors(fn):
         except Exception as e:
             log.error("unexpected error in %s: %s", fn.__name__, traceback.format_exc(limit=-3))
             raise gr.Error(
-                f"Something went wrong ({type(e).__name__}). Try another image; the app keeps running.", print_exception=False
+                f"Something went wrong ({type(e).__name__}) but the app keeps running: try another image.", print_exception=False
             ) from None
 
     return wrapper
 
 
 # The framework's own refusals, in the app's words: one sentence naming the problem and the fix.
-NOT_A_PICTURE = f"The request does not hold a picture upload. Upload the picture as a {PICTURE_FORMATS} file."
-NO_REMOTE_URLS = "Pictures are not fetched from web addresses. Download the picture and upload the file instead."
+NOT_A_PICTURE = f"The request does not hold a picture upload: upload the picture as a {PICTURE_FORMATS} file."
+NO_REMOTE_URLS = "Pictures are not fetched from web addresses: download the picture and upload the file instead."
 BAD_NUMBER = "The {label} must be a number from {lo:g} to {hi:g}."
 WRONG_COUNT = "The request sends {got} input values where this endpoint takes {need}; see the API page for their order."
-UNREADABLE = "The request's inputs could not be read. See the API page for what each endpoint takes."
+UNREADABLE = "The request's inputs could not be read: see the API page for what each endpoint takes."
 BAD_BODY = 'The request body is not JSON of the form {"data": [...]}; see the API page for each endpoint\'s inputs.'
 
 
@@ -278,7 +278,7 @@ class BodyLimit:
 
     async def _refuse(self, send):
         mb = self.max_bytes // 2**20
-        body = f'{{"error": "The request is larger than {mb} MB. Send a smaller picture (at most 25 MB)."}}'.encode()
+        body = f'{{"error": "The request is larger than {mb} MB: send a smaller picture (at most 25 MB)."}}'.encode()
         await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json")]})
         await send({"type": "http.response.body", "body": body})
 

@@ -61,7 +61,7 @@ def test_segment_endpoint(client, tmp_path):
 @pytest.mark.parametrize(
     "make, message",
     [
-        (lambda p: p.write_text("definitely not an image"), "not an image"),
+        (lambda p: p.write_text("definitely not an image"), "not a picture the app can read"),
         (lambda p: Image.new("RGB", (1, 1)).save(p, "PNG"), "at least 8 pixels"),
         (lambda p: p.write_bytes(open(sorted((EXAMPLES / "facade").glob("*.jpg"))[0], "rb").read()[:2000]), "truncated or corrupt"),
         (lambda p: Image.new("1", (9000, 9000)).save(p, "PNG"), "megapixels"),

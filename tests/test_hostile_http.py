@@ -172,7 +172,7 @@ def test_oversized_body_is_refused_before_it_is_read(http):
         reply = b""
         while b"}" not in reply and (chunk := s.recv(4096)):
             reply += chunk
-    assert reply.startswith(b"HTTP/1.1 413") and b"The request is larger than 30 MB. Send a smaller picture (at most 25 MB)." in reply
+    assert reply.startswith(b"HTTP/1.1 413") and b"The request is larger than 30 MB: send a smaller picture (at most 25 MB)." in reply
     still_serving(http)
 
 

@@ -120,7 +120,7 @@ def test_sixteen_bit_png_file_round_trip():
     "data, match",
     [
         (None, "No image given"),
-        (b"this is not an image at all", "not an image"),
+        (b"this is not an image at all", "not a picture the app can read"),
         (_png_bytes(Image.new("RGB", (200, 200), "white"), "JPEG")[:300], "truncated or corrupt"),
         (_png_bytes(Image.new("RGB", (1, 1))), "at least 8 pixels"),
         (np.zeros((0, 0), np.uint8), "empty"),

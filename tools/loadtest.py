@@ -96,10 +96,10 @@ def _make_inputs(folder: Path) -> list[tuple[str, object, str | None]]:
     return [
         ("classify", api("/classify", f("trousers.png")), None),
         ("classify_blank", api("/classify", f("blank.png")), "blank"),
-        ("classify_text", api("/classify", f("notes.txt")), "not an image"),
+        ("classify_text", api("/classify", f("notes.txt")), "not a picture"),
         ("classify_drawing", api("/classify_drawing", f("trousers.png")), None),
         ("segment", api("/segment", f("facade.jpg"), 0.5), None),
-        ("segment_text", api("/segment", f("notes.txt"), 0.5), "not an image"),
+        ("segment_text", api("/segment", f("notes.txt"), 0.5), "not a picture"),
         # hostile
         ("drawing_bomb", api("/classify_drawing", f("bomb.png")), "megapixels"),
         ("gif_2000_frames", api("/classify", f("many.gif")), "blank"),
