@@ -346,7 +346,8 @@ def calibrate(model, x_va, y_va, banks, device) -> dict:
     Label smoothing and outlier exposure train the network to under-state: a
     correct answer said with 86 % on average while 95 % are right. Dividing the
     logits by one number chosen on validation (never the test set) fixes what the
-    app shows without changing a single answer.
+    app shows; no single view's answer changes (the average of a picture's and its
+    mirror's can, rarely).
     """
     logits = np.concatenate([mirror_logits(model, x_va, device), mirror_logits(model, banks["val_pixels"], device)])
     labels = np.concatenate([np.asarray(y_va), banks["val_labels"]])
