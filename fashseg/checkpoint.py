@@ -111,9 +111,9 @@ def temperature(ckpt: dict) -> float:
     return float(ckpt.get("calibration", {}).get("temperature", 1.0))
 
 
-def served_model(ckpt: dict, path: str | Path = "checkpoint") -> torch.nn.Module:
-    """The network as the app serves it and evaluation scores it: batch norm folded, probabilities calibrated."""
-    return for_inference(model_from_checkpoint(ckpt, path), temperature(ckpt))
+def served_model(model: torch.nn.Module, ckpt: dict) -> torch.nn.Module:
+    """``model`` (rebuilt from ``ckpt``) as the app serves it and evaluation scores it: batch norm folded, probabilities calibrated."""
+    return for_inference(model, temperature(ckpt))
 
 
 def load_model(path: str | Path, kind: str | None = None) -> tuple[torch.nn.Module, dict]:

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from .checkpoint import CHECKPOINT_DIR, CheckpointError, artefact, load_model, temperature
+from .checkpoint import CHECKPOINT_DIR, CheckpointError, artefact, load_model, served_model, temperature
 from .models import fashion_probs, for_inference, layer_table
 from .preprocess import STROKE_POOL, WORK_SIDE, FashionInput, InputError, facade_input, fashion_input, load_image, normalize, to_rgb
 
@@ -48,7 +48,7 @@ class Classifier:
     def __init__(self, path: str | Path = artefact(CHECKPOINT_DIR, "fashion")):
         self.model, self.ckpt = load_model(path, "fashion")
         self.temperature = temperature(self.ckpt)
-        self.net = for_inference(self.model, self.temperature)  # computes, calibrated; self.model describes (layers, filters)
+        self.net = served_model(self.model, self.ckpt)  # computes, calibrated; self.model describes (layers, filters)
         classes, norm = _meta(self.ckpt, path, "classes", "normalization")
         self.classes, self.mean, self.std = list(classes), norm["mean"], norm["std"]
         ood = self.ckpt.get("ood", {})

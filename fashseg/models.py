@@ -98,9 +98,14 @@ class FacadeUNet(nn.Module):
         return self.head(x)[..., :h, :w]
 
 
+def mirror_logits(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """Logits [2N,C] of the images, then of their mirrors, in one pass."""
+    return model(torch.cat([x, x.flip(3)])).float()
+
+
 def fashion_probs(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """Class probabilities averaged over the image and its mirror: garments are left-right symmetric in meaning."""
-    p = model(torch.cat([x, x.flip(3)])).float().softmax(1)
+    p = mirror_logits(model, x).softmax(1)
     return (p[: len(x)] + p[len(x) :]) / 2
 
 

@@ -46,7 +46,7 @@ from .data import (
     split_indices,
 )
 from .metrics import average_precision, confusion_matrix, fit_temperature, iou_per_class, mirror_probs, per_class_accuracy, reliability
-from .models import build_model, fashion_probs, for_inference
+from .models import build_model, fashion_probs, for_inference, mirror_logits
 from .robustness import HELD_OUT_SEED, VAL_DRAWN_SEED, drawn_not_clothing, not_clothing_benchmark, not_clothing_sets, renditions_benchmark
 
 
@@ -329,14 +329,14 @@ def validation_banks(cfg: FashionConfig, x_va: np.ndarray, y_va: np.ndarray) -> 
 
 
 @torch.no_grad()
-def mirror_logits(model, x_uint8, device, batch_size: int = 1000) -> np.ndarray:
+def fashion_logits(model, x_uint8, device, batch_size: int = 1000) -> np.ndarray:
     """Logits [N,2,10] of each image and its mirror: what calibration is fitted on."""
     model.eval()
     x_uint8 = torch.as_tensor(x_uint8)
     out = []
     for i in range(0, len(x_uint8), batch_size):
         x = normalize_fashion(x_uint8[i : i + batch_size]).to(device)
-        out.append(model(torch.cat([x, x.flip(3)])).float().view(2, len(x), -1).transpose(0, 1).cpu())
+        out.append(mirror_logits(model, x).view(2, len(x), -1).transpose(0, 1).cpu())
     return torch.cat(out).numpy()
 
 
@@ -349,7 +349,7 @@ def calibrate(model, x_va, y_va, banks, device) -> dict:
     app shows; no single view's answer changes (the average of a picture's and its
     mirror's can, rarely).
     """
-    logits = np.concatenate([mirror_logits(model, x_va, device), mirror_logits(model, banks["val_pixels"], device)])
+    logits = np.concatenate([fashion_logits(model, x_va, device), fashion_logits(model, banks["val_pixels"], device)])
     labels = np.concatenate([np.asarray(y_va), banks["val_labels"]])
     t = fit_temperature(logits, labels)
     before, after = reliability(mirror_probs(logits), labels), reliability(mirror_probs(logits, t), labels)
@@ -416,7 +416,7 @@ def rechoose_drawing_threshold(ckpt_path: Path, device) -> dict:
     to the drawing path needs a new one; the general threshold reads photos and stays.
     """
     ckpt = load_checkpoint(ckpt_path, "fashion")
-    model = served_model(ckpt, ckpt_path).to(device)
+    model = served_model(model_from_checkpoint(ckpt, ckpt_path), ckpt).to(device)
     ckpt["ood"] = {**ckpt["ood"], **choose_drawing_threshold(model, device, ckpt["ood"]["threshold"])}
     save_torch(ckpt, ckpt_path)
     return ckpt["ood"]
@@ -551,13 +551,9 @@ def provenance(ckpt: dict) -> dict:
     }
 
 
-def calibration_metrics(ckpt: dict, ckpt_path: Path, x, y: np.ndarray, probs: np.ndarray, device) -> dict:
-    """How honest the served probabilities are on the test set, and were before calibration (the same network at temperature 1)."""
-    before = (
-        probs
-        if temperature(ckpt) == 1.0
-        else predict_fashion(for_inference(model_from_checkpoint(ckpt, ckpt_path)).to(device), x, device).numpy()
-    )
+def calibration_metrics(ckpt: dict, model, x, y: np.ndarray, probs: np.ndarray, device) -> dict:
+    """How honest the served probabilities are on the test set, and were before calibration (``model`` at temperature 1)."""
+    before = probs if temperature(ckpt) == 1.0 else predict_fashion(for_inference(model).to(device), x, device).numpy()
     return {**ckpt.get("calibration", {"temperature": 1.0}), "test": reliability(probs, y), "test_before": reliability(before, y)}
 
 
@@ -565,7 +561,8 @@ def evaluate_fashion(ckpt_path: Path, data_dir=None, device=torch.device("cpu"),
     """Evaluate a checkpoint on the 10k test images and (re)write its artefacts."""
     ckpt_path = Path(ckpt_path)
     ckpt = load_checkpoint(ckpt_path, "fashion")
-    model = served_model(ckpt, ckpt_path).to(device)  # as the app serves it
+    trained = model_from_checkpoint(ckpt, ckpt_path)
+    model = served_model(trained, ckpt).to(device)  # as the app serves it
     x, y = load_fashion(data_dir, train=False)
     probs_t = predict_fashion(model, x, device)
     probs = probs_t.numpy()
@@ -590,7 +587,7 @@ def evaluate_fashion(ckpt_path: Path, data_dir=None, device=torch.device("cpu"),
         "test_loss": float(F.nll_loss(probs_t.clamp_min(1e-12).log(), y).item()),
         "per_class_accuracy": {n: float(a) for n, a in zip(classes, pca)},
         "confusion_matrix": cm.tolist(),
-        "calibration": calibration_metrics(ckpt, ckpt_path, x, y_np, probs, device),
+        "calibration": calibration_metrics(ckpt, trained, x, y_np, probs, device),
         **provenance(ckpt),
         **(robustness_metrics(model, ckpt, x.numpy(), y_np, probs, device, facade_dir) if robustness else {}),
     }
