@@ -325,6 +325,7 @@ class FashionInput:
     shadow_removed: bool = False  # shadow-like pixels (darker background, same colour) were dropped
     background: str = "flat"  # "flat" or "shaded" (how much the fitted background varies), or "busy" (gravel, grass, a rug)
     backdrop: str = ""  # "black" or "white": what a cutout's transparent background was filled with ("" when opaque)
+    turned: float = 0.0  # degrees the object was turned (counter-clockwise) to stand upright, as Fashion-MNIST's items do
 
 
 WORK_SIDE = 160  # images are shrunk to this before any pixel work: the result is 28x28 anyway
@@ -347,6 +348,10 @@ BUSY_WHITEN = 0.9  # share of the ring (nearest its cluster) whose spread sets t
 BUSY_RIDGE = 0.3  # added to that spread's covariance (in units of each feature's own spread): no axis is trusted to 0
 LIGHT_CUTOUT = 0.75  # a cutout this light (mean grey of what it shows) goes on black: white paper would all but hide it
 BUSY_SMALLEST = 0.01  # share of the picture: anything smaller found on a busy surface is a stone or a leaf, not a garment
+TURN_LEAST = 8.0  # degrees: an object turned less than this stays as it is (Fashion-MNIST's own items sit within a degree)
+TURN_GAIN = 1.1  # ... or its upright box under 10 % smaller than its box as found (a round shape has no upright)
+_TURNS = np.radians(np.arange(-45, 45, 0.5))
+_COS, _SIN = np.cos(_TURNS).astype(np.float32), np.sin(_TURNS).astype(np.float32)
 
 
 def fashion_input(img: Image.Image, drawing: bool | None = None, margin: float = 0.02) -> FashionInput:
@@ -391,6 +396,7 @@ def _fashion_input(img: Image.Image, drawing: bool | None, margin: float) -> Fas
     ``drawing`` True treats the picture as a sketch
     (strokes closed and filled); None decides from the strokes themselves.
     """
+    canvas = drawing is True  # drawn on screen, upright: turned, a scribble on the canvas could pass for a garment
     work, scale = _work_rgb(img)
     rgb = np.asarray(work, dtype=np.float32) / 255.0
     h, w = rgb.shape[:2]
@@ -442,14 +448,26 @@ def _fashion_input(img: Image.Image, drawing: bool | None, margin: float) -> Fas
                 raise InputError("Nothing to classify: the drawing is too small or faint; draw larger, with darker strokes.")
     tight = fg if drawing else fg & (raw > thr)  # the light blur above must not widen the box
     spread = float(np.ptp(bg[::4, ::4] @ _THIRDS))
-    return _framed(img, scale, ink, fg, tight, darker, bool(drawing), removed, "shaded" if spread > 0.08 else "flat", margin)
+    background = "shaded" if spread > 0.08 else "flat"
+    return _framed(img, scale, ink, fg, tight, darker, bool(drawing), removed, background, margin, turn=not canvas)
 
 
-def _framed(img, scale, ink, fg, tight, darker, drawing, removed, background, margin) -> FashionInput:
-    """The object's ink cropped to its box, squared and scaled into 28x28 (a drawing solidified on the way)."""
+def _framed(img, scale, ink, fg, tight, darker, drawing, removed, background, margin, turn=True) -> FashionInput:
+    """The object's ink cropped to its box, stood upright (``turn``), squared and scaled into 28x28 (a drawing solidified on the way)."""
     h, w = fg.shape
-    ys, xs = np.nonzero(tight if tight.any() else fg)
+    found = tight if tight.any() else fg
+    ys, xs = np.nonzero(found)
     top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    box = tuple(int(round(v / scale * img.info.get(DECODED_AT, 1))) for v in (left, top, right, bottom))
+    frame = (bottom - top) * (right - left) / (h * w)
+    turned = _turn(found) if turn else 0.0
+    upright = _rotated(found, turned) > 0.5 if turned else None
+    if upright is not None and upright.any():  # stood upright, then boxed again (a hair-thin object could vanish turning)
+        ink, fg, found = _rotated(ink, turned), _rotated(fg, turned) > 0.5, upright
+        ys, xs = np.nonzero(found)
+        top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    else:
+        turned = 0.0
     peak = max(float(np.percentile(ink[fg], 99)), 1e-3)
     soft = ndimage.uniform_filter(dilate(fg).astype(np.float32), 3)
     ink = np.clip(ink / peak, 0, 1) * soft
@@ -461,9 +479,38 @@ def _framed(img, scale, ink, fg, tight, darker, drawing, removed, background, ma
     if drawing:
         square, filled = _solidify_sketch(_resize(square, SKETCH_SIDE))
     small = _resize(square, FASHION_SIZE)
-    box = tuple(int(round(v / scale * img.info.get(DECODED_AT, 1))) for v in (left, top, right, bottom))
-    frame = (bottom - top) * (right - left) / (h * w)
-    return FashionInput((small * 255).round().astype(np.uint8), darker, filled, box, drawing, float(frame), removed, background)
+    px = (small * 255).round().astype(np.uint8)
+    return FashionInput(px, darker, filled, box, drawing, float(frame), removed, background, turned=turned)
+
+
+def _turn(mask: np.ndarray) -> float:
+    """Degrees to turn the object (counter-clockwise) so that it stands upright; 0 when it already does, or has no upright.
+
+    Fashion-MNIST's items are photographed upright and boxed tightly, so each fills
+    its upright box: of every direction, the picture's own axes give the smallest
+    enclosing rectangle (true of all ten classes, boots and sandals included, where
+    the principal axis is not). A garment lying turned on a table gives a smaller
+    rectangle along its own axes; turning it by that angle stands it upright again,
+    or on its side past 45 degrees, which nothing can tell from the shape alone.
+    """
+    rows = np.flatnonzero(mask.any(1))
+    if len(rows) < 4:
+        return 0.0
+    inside = mask[rows]  # each row's first and last pixel: every corner of the object's convex hull is one
+    ys = np.concatenate([rows, rows]).astype(np.float32)[:, None]
+    xs = np.concatenate([inside.argmax(1), mask.shape[1] - 1 - inside[:, ::-1].argmax(1)]).astype(np.float32)[:, None]
+    along, across = xs * _COS - ys * _SIN, xs * _SIN + ys * _COS
+    area = (along.max(0) - along.min(0) + 1) * (across.max(0) - across.min(0) + 1)
+    best = int(area.argmin())
+    upright = area[len(_TURNS) // 2]  # the picture's own axes (0 degrees)
+    degrees = float(np.degrees(_TURNS[best]))
+    return -degrees if abs(degrees) >= TURN_LEAST and upright >= TURN_GAIN * area[best] else 0.0
+
+
+def _rotated(a: np.ndarray, degrees: float) -> np.ndarray:
+    """A float (or mask) image turned counter-clockwise by ``degrees`` about its centre, enlarged to hold all of it."""
+    im = Image.fromarray(a.astype(np.float32), "F").rotate(degrees, Image.Resampling.BILINEAR, expand=True)
+    return np.asarray(im)
 
 
 def _on_busy_surface(img, scale, rgb, grey, bg, raw, margin) -> FashionInput | None:

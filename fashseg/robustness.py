@@ -44,7 +44,7 @@ def renditions_benchmark(
     """
     idx = benchmark_indices(y)
     out = {}
-    for k, kind in enumerate([*R.DRAWINGS, *R.PHOTOS]):
+    for k, kind in enumerate([*R.DRAWINGS, *R.PHOTOS, *R.BENCHMARK_ONLY]):  # new kinds last: the others keep their seeds
         flag_below = drawing_threshold if kind in R.CANVAS and drawing_threshold is not None else threshold
         px, ok = R.render_bank(x[idx], [kind] * len(idx), SEED + k, sizes=None, workers=workers)
         probs = predict(px[ok]) if ok.any() else np.zeros((0, 10))

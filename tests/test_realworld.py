@@ -194,6 +194,46 @@ def test_garment_in_one_corner_of_a_4000x3000_photo():
     assert np.ptp(ys) >= 24  # scaled to fill the 28x28 frame
 
 
+def lying_turned(name: str, degrees: float, size=(480, 640)):
+    """A Fashion-MNIST test garment, dark on a shaded table, turned ``degrees`` counter-clockwise (JPEG)."""
+    g = Image.open(EXAMPLES / "fashion" / name).convert("L").resize((240, 240), Image.Resampling.BICUBIC)
+    g = np.asarray(g.rotate(degrees, Image.Resampling.BICUBIC, expand=True), np.float32) / 255
+    a = shaded(size[::-1], (0.92, 0.9, 0.86), (0.7, 0.68, 0.64))
+    alpha = np.clip(g / 0.1, 0, 1)[..., None]
+    y0, x0 = (size[0] - g.shape[0]) // 2, (size[1] - g.shape[1]) // 3
+    part = a[y0 : y0 + g.shape[0], x0 : x0 + g.shape[1]]
+    a[y0 : y0 + g.shape[0], x0 : x0 + g.shape[1]] = part * (1 - alpha) + alpha * (0.45 - 0.35 * g[..., None]) * np.array([0.6, 0.7, 1.0])
+    return jpeg(to_image(a))
+
+
+def overlap(a, b):
+    a, b = a > 100, b > 100
+    return (a & b).sum() / (a | b).sum()
+
+
+@pytest.mark.parametrize("degrees", [-30, -12, 20, 35])
+def test_a_garment_lying_turned_is_stood_upright(degrees):
+    """On a table a garment lies at any angle; Fashion-MNIST's stand upright. Turned back, the
+    28x28 view is the upright garment's, and the note says so."""
+    upright, turned = fashion_input(lying_turned("test0001_pullover.png", 0)), fashion_input(lying_turned("test0001_pullover.png", degrees))
+    assert upright.turned == 0 and turned.turned == pytest.approx(-degrees, abs=2.5), turned.turned
+    assert overlap(turned.pixels, upright.pixels) > 0.85
+    way = "clockwise" if degrees > 0 else "anticlockwise"
+    assert f"stood it upright (turned it {abs(turned.turned):.0f}° {way})" in describe_preprocessing(turned)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (EXAMPLES / "fashion").glob("*.png")))
+def test_upright_garments_and_drawings_are_not_turned(name):
+    """Boots, sandals and bags have slanted principal axes but fill their upright box: none is turned."""
+    assert fashion_input(Image.open(EXAMPLES / "fashion" / name)).turned == 0
+
+
+def test_a_round_object_is_not_turned():
+    img = Image.new("RGB", (300, 300), "white")
+    ImageDraw.Draw(img).ellipse((60, 70, 240, 230), fill=(40, 40, 60))
+    assert fashion_input(img).turned == 0
+
+
 # --------------------------------------------------------------------------- with the committed classifier
 
 
@@ -251,6 +291,13 @@ def test_a_shops_cutout_with_a_transparent_background_is_read_whatever_its_colou
     assert r.input.backdrop == backdrop and f"transparent background with {backdrop}" in describe_preprocessing(r.input)
     assert np.allclose(r.input.box, box_of(a[..., 3] > 0.5), atol=12), (r.input.box, box_of(a[..., 3] > 0.5))
     assert r.top == "Ankle boot" and r.clothing, r.probs
+
+
+@pytest.mark.parametrize("degrees", [-25, 30])
+def test_a_turned_garment_is_recognised(clf, degrees):
+    """Before it was stood upright, a boot lying 25-30 degrees turned was "not clothing" or a sandal."""
+    r = clf.classify(lying_turned("test0000_ankle_boot.png", degrees))
+    assert r.input.turned and r.top == "Ankle boot" and r.clothing, r.probs
 
 
 @pytest.mark.parametrize(
