@@ -1,9 +1,9 @@
 """Turning whatever a person gives the app into what the networks were trained on.
 
 ``load_image`` opens and validates any upload (EXIF rotation, odd modes, bombs,
-truncation). ``fashion_input`` carries a drawing or product photo into the
-Fashion-MNIST domain: a light object on black, cropped, centred and scaled so
-the longer side fills the 28x28 frame. ``facade_input`` rescales a building
+truncation). ``fashion_input`` carries a drawing or photo into the
+Fashion-MNIST domain: a light object on black, upright, cropped, centred and
+scaled so the longer side fills the 28x28 frame. ``facade_input`` rescales a building
 photo to the scale of the 256x256 training facades.
 """
 
