@@ -6,7 +6,7 @@ these same functions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +16,18 @@ from PIL import Image
 
 from .checkpoint import CHECKPOINT_DIR, CheckpointError, artefact, load_model, served_model, temperature
 from .models import fashion_probs, for_inference, layer_table
-from .preprocess import STROKE_POOL, WORK_SIDE, FashionInput, InputError, facade_input, fashion_input, load_image, normalize, to_rgb
+from .preprocess import (
+    STROKE_POOL,
+    WORK_SIDE,
+    FashionInput,
+    InputError,
+    facade_input,
+    fashion_input,
+    load_image,
+    normalize,
+    served_view,
+    to_rgb,
+)
 
 
 def _meta(ckpt: dict, path, *keys: str) -> list:
@@ -66,27 +77,33 @@ class Classifier:
 
     def classify(self, image, drawing: bool | None = None) -> Classification:
         fin = fashion_input(load_image(image, max_side=WORK_SIDE * STROKE_POOL), drawing=drawing)
-        probs, cam = self._probs_and_cam(normalize(torch.from_numpy(fin.pixels.copy())[None], self.mean, self.std))
+        views = [fin, *fin.alternatives]  # one, unless the garment may lie turned
+        x = normalize(torch.from_numpy(np.stack([v.pixels for v in views])), self.mean, self.std)
+        chosen, probs, cam = self._probs_and_cam(x)
+        fin = replace(views[chosen], alternatives=())
         order = np.argsort(-probs)
         threshold = self.drawing_threshold if drawing else self.threshold
         return Classification({self.classes[i]: float(probs[i]) for i in order}, fin, cam, threshold)
 
     @torch.no_grad()
-    def _probs_and_cam(self, x: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
-        """Mirror-averaged probabilities (as ``fashion_probs``) and the top class's Grad-CAM, from one forward pass.
+    def _probs_and_cam(self, x: torch.Tensor) -> tuple[int, np.ndarray, np.ndarray]:
+        """The view served (``served_view``), its mirror-averaged probabilities (as ``fashion_probs``) and its top
+        class's Grad-CAM, from one forward pass over every view [V,1,28,28].
 
         The head is global average pooling and one linear layer, so Grad-CAM's channel
         weights (the class logit's gradient, averaged over the 7x7 map) are that layer's
         row for the class over 49, a scale the map's normalisation removes: no backward
         pass is needed (Grad-CAM equals CAM here, Zhou et al. 2016).
         """
+        n = len(x)
         feats = self.net.features(self.net.stem(torch.cat([x, x.flip(3)])))
         p = self.net.head(feats).float().softmax(1)
-        probs = (p[:1] + p[1:]) / 2
-        weights = self.net.head[-1].weight[probs[0].argmax()].view(1, -1, 1, 1)
-        cam = F.relu((weights * feats[:1]).sum(1, keepdim=True))
+        probs = (p[:n] + p[n:]) / 2
+        i = served_view(probs.max(1).values.tolist())
+        weights = self.net.head[-1].weight[probs[i].argmax()].view(1, -1, 1, 1)
+        cam = F.relu((weights * feats[i : i + 1]).sum(1, keepdim=True))
         cam = F.interpolate(cam, size=x.shape[-2:], mode="bilinear", align_corners=False)[0, 0]
-        return probs[0].numpy(), ((cam / cam.max()).nan_to_num(0).numpy() if cam.max() > 0 else cam.numpy())
+        return i, probs[i].numpy(), ((cam / cam.max()).nan_to_num(0).numpy() if cam.max() > 0 else cam.numpy())
 
     def first_layer_filters(self) -> np.ndarray:
         return self.model.stem.weight.detach()[:, 0].numpy()

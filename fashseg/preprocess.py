@@ -326,6 +326,7 @@ class FashionInput:
     background: str = "flat"  # "flat" or "shaded" (how much the fitted background varies), or "busy" (gravel, grass, a rug)
     backdrop: str = ""  # "black" or "white": what a cutout's transparent background was filled with ("" when opaque)
     turned: float = 0.0  # degrees the object was turned (counter-clockwise) to stand upright, as Fashion-MNIST's items do
+    alternatives: tuple[FashionInput, ...] = ()  # the same object turned other ways, where it may lie turned (``served_view``)
 
 
 WORK_SIDE = 160  # images are shrunk to this before any pixel work: the result is 28x28 anyway
@@ -350,6 +351,7 @@ LIGHT_CUTOUT = 0.75  # a cutout this light (mean grey of what it shows) goes on 
 BUSY_SMALLEST = 0.01  # share of the picture: anything smaller found on a busy surface is a stone or a leaf, not a garment
 TURN_LEAST = 8.0  # degrees: an object turned less than this stays as it is (Fashion-MNIST's own items sit within a degree)
 TURN_GAIN = 1.1  # ... or its upright box under 10 % smaller than its box as found (a round shape has no upright)
+TURN_MARGIN = 0.2  # another turn is served where the network's top probability on it is this much higher (``served_view``)
 _TURNS = np.radians(np.arange(-45, 45, 0.5))
 _COS, _SIN = np.cos(_TURNS).astype(np.float32), np.sin(_TURNS).astype(np.float32)
 
@@ -453,21 +455,47 @@ def _fashion_input(img: Image.Image, drawing: bool | None, margin: float) -> Fas
 
 
 def _framed(img, scale, ink, fg, tight, darker, drawing, removed, background, margin, turn=True) -> FashionInput:
-    """The object's ink cropped to its box, stood upright (``turn``), squared and scaled into 28x28 (a drawing solidified on the way)."""
+    """The object's ink cropped to its box, stood upright (``turn``), squared and scaled into 28x28 (a drawing solidified on the way).
+
+    Where the object may lie turned, the other turns it may need (none, its smallest
+    enclosing rectangle's, its edges') come along as ``alternatives``, for the
+    classifier to weigh (``served_view``).
+    """
     h, w = fg.shape
     found = tight if tight.any() else fg
     ys, xs = np.nonzero(found)
     top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
     box = tuple(int(round(v / scale * img.info.get(DECODED_AT, 1))) for v in (left, top, right, bottom))
     frame = (bottom - top) * (right - left) / (h * w)
-    turned = _turn(found) if turn else 0.0
+
+    def view(turned: float) -> FashionInput:
+        px, filled, turned = _view(ink, fg, found, turned, drawing, margin)
+        return FashionInput(px, darker, filled, box, drawing, float(frame), removed, background, turned=turned)
+
+    if not turn:
+        return view(0.0)
+    least, gain = _least_box_turn(found)
+    fin = view(least if abs(least) >= TURN_LEAST and gain >= TURN_GAIN else 0.0)
+    edges = _edge_turn(ink[max(0, top - 3) : bottom + 3, max(0, left - 3) : right + 3])
+    if max(abs(least), abs(edges)) < TURN_LEAST:
+        return fin
+    others: list[FashionInput] = []
+    for degrees in (0.0, least, edges):
+        if all(abs(degrees - v.turned) >= 1.0 for v in (fin, *others)):
+            others.append(view(degrees))
+    return dataclasses.replace(fin, alternatives=tuple(others))
+
+
+def _view(ink, fg, found, turned: float, drawing: bool, margin: float) -> tuple[np.ndarray, bool, float]:
+    """The 28x28 pixels of the object turned counter-clockwise by ``turned`` degrees; whether an outline was
+    filled; and the turn made (0 where turning would lose a hair-thin object)."""
     upright = _rotated(found, turned) > 0.5 if turned else None
-    if upright is not None and upright.any():  # stood upright, then boxed again (a hair-thin object could vanish turning)
+    if upright is not None and upright.any():  # stood upright, then boxed again
         ink, fg, found = _rotated(ink, turned), _rotated(fg, turned) > 0.5, upright
-        ys, xs = np.nonzero(found)
-        top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
     else:
         turned = 0.0
+    ys, xs = np.nonzero(found)
+    top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
     peak = max(float(np.percentile(ink[fg], 99)), 1e-3)
     soft = ndimage.uniform_filter(dilate(fg).astype(np.float32), 3)
     ink = np.clip(ink / peak, 0, 1) * soft
@@ -479,12 +507,12 @@ def _framed(img, scale, ink, fg, tight, darker, drawing, removed, background, ma
     if drawing:
         square, filled = _solidify_sketch(_resize(square, SKETCH_SIDE))
     small = _resize(square, FASHION_SIZE)
-    px = (small * 255).round().astype(np.uint8)
-    return FashionInput(px, darker, filled, box, drawing, float(frame), removed, background, turned=turned)
+    return (small * 255).round().astype(np.uint8), filled, turned
 
 
-def _turn(mask: np.ndarray) -> float:
-    """Degrees to turn the object (counter-clockwise) so that it stands upright; 0 when it already does, or has no upright.
+def _least_box_turn(mask: np.ndarray) -> tuple[float, float]:
+    """Degrees to turn the object (counter-clockwise) so that its smallest enclosing rectangle stands
+    upright, and how many times smaller that rectangle is than the upright box (1.0: no gain).
 
     Fashion-MNIST's items are photographed upright and boxed tightly, so each fills
     its upright box: of every direction, the picture's own axes give the smallest
@@ -495,16 +523,43 @@ def _turn(mask: np.ndarray) -> float:
     """
     rows = np.flatnonzero(mask.any(1))
     if len(rows) < 4:
-        return 0.0
+        return 0.0, 1.0
     inside = mask[rows]  # each row's first and last pixel: every corner of the object's convex hull is one
     ys = np.concatenate([rows, rows]).astype(np.float32)[:, None]
     xs = np.concatenate([inside.argmax(1), mask.shape[1] - 1 - inside[:, ::-1].argmax(1)]).astype(np.float32)[:, None]
     along, across = xs * _COS - ys * _SIN, xs * _SIN + ys * _COS
     area = (along.max(0) - along.min(0) + 1) * (across.max(0) - across.min(0) + 1)
     best = int(area.argmin())
-    upright = area[len(_TURNS) // 2]  # the picture's own axes (0 degrees)
-    degrees = float(np.degrees(_TURNS[best]))
-    return -degrees if abs(degrees) >= TURN_LEAST and upright >= TURN_GAIN * area[best] else 0.0
+    return -float(np.degrees(_TURNS[best])), float(area[len(_TURNS) // 2] / area[best])
+
+
+def _edge_turn(ink: np.ndarray) -> float:
+    """Degrees to turn the object (counter-clockwise) so that most of its outline runs upright or level.
+
+    A second opinion beside the smallest rectangle, which a soft shadow or a
+    phone's perspective bends: the direction of the ink's edges, folded onto a
+    quarter turn (a garment's sides and hem are at right angles), weighted by
+    their strength and smoothed, at its most common.
+    """
+    gy, gx = np.gradient(ndimage.gaussian_filter(ink.astype(np.float32), 1.0))
+    angle = np.degrees(np.arctan2(gy, gx)) % 90
+    hist = np.bincount(np.minimum((angle * 2).astype(np.intp), 179).ravel(), (gx * gx + gy * gy).ravel(), 180)
+    peak = (np.argmax(ndimage.gaussian_filter1d(hist, 4.0, mode="wrap")) + 0.5) / 2
+    return float((peak + 45) % 90 - 45)
+
+
+def served_view(tops) -> int:
+    """Which of a picture's views (``[fin, *fin.alternatives]``) to answer from, given the network's top
+    probability on each: the first, unless another turn reads at least TURN_MARGIN more surely (then the surest).
+
+    Shape alone cannot always tell how far a garment lies turned; the network, shown
+    each way, can (docs/experiments.md, session 27).
+    """
+    best = 0
+    for i in range(1, len(tops)):
+        if tops[i] >= tops[0] + TURN_MARGIN and tops[i] > tops[best]:
+            best = i
+    return best
 
 
 def _rotated(a: np.ndarray, degrees: float) -> np.ndarray:

@@ -448,14 +448,16 @@ TRAIN_SIZES = {  # small canvases: the preprocessing shrinks everything to 160 p
 CANVAS = ("canvas_filled", "canvas_outline")  # arrive through the sketchpad, which always takes the drawing path
 
 
-def served_pixels(img: Image.Image, kind: str) -> np.ndarray | None:
-    """What the app's preprocessing makes of a rendition (None where it refuses the picture)."""
+def served_views(img: Image.Image, kind: str) -> np.ndarray | None:
+    """What the app's preprocessing makes of a rendition (None where it refuses the picture): uint8 [V,28,28],
+    the view it serves first, then the other turns it weighs for a garment that may lie turned (``served_view``)."""
     from .preprocess import InputError, fashion_input
 
     try:
-        return fashion_input(img, drawing=True if kind in CANVAS else None).pixels
+        fin = fashion_input(img, drawing=True if kind in CANVAS else None)
     except InputError:
         return None
+    return np.stack([v.pixels for v in (fin, *fin.alternatives)])
 
 
 def _bank_chunk(args):
@@ -463,13 +465,15 @@ def _bank_chunk(args):
     rng = np.random.default_rng(seed)
     out = np.zeros((len(images), 28, 28), np.uint8)
     ok = np.zeros(len(images), bool)
+    others = [None] * len(images)
     for i, (x28, kind) in enumerate(zip(images, kinds)):
         render = ALL.get(kind) or BENCHMARK_ONLY[kind]
         img = render(x28, rng, size=sizes[kind]) if sizes else render(x28, rng)
-        px = served_pixels(img, kind)
-        if px is not None:
-            out[i], ok[i] = px, True
-    return out, ok
+        views = served_views(img, kind)
+        if views is not None:
+            out[i], ok[i] = views[0], True
+            others[i] = views[1:] if len(views) > 1 else None
+    return out, ok, others
 
 
 def _outlier_chunk(args):
@@ -505,11 +509,15 @@ def _pool_map(fn, jobs, workers: int, desc: str):
         return list(tqdm(pool.imap(fn, jobs), total=len(jobs), desc=desc, unit="chunk"))
 
 
-def render_bank(images: np.ndarray, kinds: list[str], seed: int, sizes=TRAIN_SIZES, workers: int = 2, chunk: int = 250):
-    """Render ``images[i]`` as ``kinds[i]`` and serve it through the app's preprocessing; (pixels, ok mask)."""
+def render_bank(
+    images: np.ndarray, kinds: list[str], seed: int, sizes=TRAIN_SIZES, workers: int = 2, chunk: int = 250, views: bool = False
+):
+    """Render ``images[i]`` as ``kinds[i]`` and serve it through the app's preprocessing; (pixels, ok mask), and with
+    ``views`` a third list: each picture's other views (``served_views``), or None."""
     jobs = [(images[i : i + chunk], kinds[i : i + chunk], seed * 100_003 + i, sizes) for i in range(0, len(images), chunk)]
     parts = _pool_map(_bank_chunk, jobs, workers, "rendering drawings and photos")
-    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    px, ok = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    return (px, ok, [o for p in parts for o in p[2]]) if views else (px, ok)
 
 
 def render_outliers(facades: np.ndarray | None, n: int, seed: int, workers: int = 2, chunk: int = 250) -> np.ndarray:

@@ -17,7 +17,7 @@ from PIL import Image
 
 from . import renditions as R
 from .metrics import wilson_interval
-from .preprocess import InputError, fashion_input
+from .preprocess import InputError, fashion_input, served_view
 
 PER_CLASS = 50  # 500 garments per condition: at the issues' 200 a 95 % interval is +-5 points, wider than the gaps judged
 SEED = 2026  # not a training seed
@@ -26,6 +26,17 @@ VAL_DRAWN_SEED = 424_242  # canvas pictures that are not clothing, for choosing 
 DRAWN = ("scribble", "shapes", "text")  # what people put on a canvas that is not a garment
 
 Predict = Callable[[np.ndarray], np.ndarray]  # uint8 [N,28,28] -> probabilities [N,10]
+
+
+def served_probs(predict: Predict, px: np.ndarray, others: list[np.ndarray | None]) -> np.ndarray:
+    """``predict`` on the pictures as the app answers them: where one has other views (a garment that may lie
+    turned, ``others[i]``), the probabilities of the view ``served_view`` picks."""
+    probs = predict(px) if len(px) else np.zeros((0, 10))
+    for i, alt in enumerate(others):
+        if alt is not None:
+            p = np.concatenate([probs[i : i + 1], predict(alt)])
+            probs[i] = p[served_view(p.max(1))]
+    return probs
 
 
 def benchmark_indices(y: np.ndarray, per_class: int = PER_CLASS, seed: int = SEED) -> np.ndarray:
@@ -46,8 +57,8 @@ def renditions_benchmark(
     out = {}
     for k, kind in enumerate([*R.DRAWINGS, *R.PHOTOS, *R.BENCHMARK_ONLY]):  # new kinds last: the others keep their seeds
         flag_below = drawing_threshold if kind in R.CANVAS and drawing_threshold is not None else threshold
-        px, ok = R.render_bank(x[idx], [kind] * len(idx), SEED + k, sizes=None, workers=workers)
-        probs = predict(px[ok]) if ok.any() else np.zeros((0, 10))
+        px, ok, others = R.render_bank(x[idx], [kind] * len(idx), SEED + k, sizes=None, workers=workers, views=True)
+        probs = served_probs(predict, px[ok], [o for o, kept in zip(others, ok) if kept])
         pred = np.full(len(idx), -1)
         pred[ok] = probs.argmax(1)
         top = np.zeros(len(idx))
@@ -119,11 +130,12 @@ def not_clothing_benchmark(predict: Predict, threshold: float, sets: dict[str, l
         flagged = refused = 0
         for img in pics:
             try:
-                px = fashion_input(img, drawing=drawing).pixels
+                fin = fashion_input(img, drawing=drawing)
             except InputError:
                 refused += 1
                 continue
-            flagged += int(predict(px[None])[0].max() < threshold)
+            alternatives = np.stack([v.pixels for v in fin.alternatives]) if fin.alternatives else None
+            flagged += int(served_probs(predict, fin.pixels[None], [alternatives])[0].max() < threshold)
         out[name] = {"n": len(pics), "flagged": flagged, "refused": refused, "not_called_clothing": (flagged + refused) / max(1, len(pics))}
     total = sum(v["n"] for v in out.values())
     out["all"] = {"n": total, "not_called_clothing": sum(v["not_called_clothing"] * v["n"] for v in out.values()) / max(1, total)}

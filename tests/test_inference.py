@@ -295,3 +295,22 @@ def test_every_request_settles_memory_even_a_refused_one(tiny_checkpoints):
         svc.classify(Image.new("RGB", (300, 300), "white"))
     svc.segment(noise_photo(64, 48))
     assert len(calls) == 3
+
+
+def test_benchmarks_answer_from_the_view_the_app_serves():
+    """``served_probs`` picks among a picture's views exactly as ``Classifier.classify`` does (``served_view``)."""
+    from fashseg.robustness import served_probs
+
+    def predict(px):  # a stand-in network: the top probability is the first pixel's value
+        p = np.zeros((len(px), 10))
+        p[:, 0] = px[:, 0, 0] / 255
+        p[:, 1] = 1 - p[:, 0]
+        return p
+
+    def views(*tops):
+        return np.stack([np.full((28, 28), round(t * 255), np.uint8) for t in tops])
+
+    px = views(0.6, 0.55, 0.6)
+    others = [views(0.85, 0.7), None, views(0.7)]  # beats by 0.25; no other views; beats by only 0.1
+    probs = served_probs(predict, px, others)
+    assert probs[:, 0].round(2).tolist() == [0.85, 0.55, 0.6]

@@ -2,7 +2,7 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from fashseg.preprocess import (
     DECODED_AT,
@@ -13,6 +13,7 @@ from fashseg.preprocess import (
     facade_input,
     fashion_input,
     load_image,
+    served_view,
 )
 
 
@@ -396,3 +397,21 @@ def test_a_garment_on_a_grained_table_taking_the_busy_step_is_found():
             busy += 1
             assert fin.pixels[8:20, 10:18].mean() > 40 and fin.pixels[:, :3].max() < 20 and fin.pixels[:, -3:].max() < 20, fin.pixels
     assert 2 <= busy < 12, busy
+
+
+@pytest.mark.parametrize(
+    "tops, served",
+    [([0.5], 0), ([0.5, 0.69], 0), ([0.5, 0.7, 0.71], 2), ([0.3, 0.6, 0.55], 1), ([0.9, 0.95, 0.99], 0), ([0.2, 0.1, 0.45], 2)],
+)
+def test_another_turn_is_served_only_where_the_network_reads_it_clearly_better(tops, served):
+    """The first view (as the shape says it lies) stands unless another beats it by TURN_MARGIN (0.2)."""
+    assert served_view(tops) == served
+
+
+def test_an_upright_object_brings_no_other_turns_and_a_turned_one_brings_the_upright_view():
+    img = _canvas(320, 320)
+    ImageDraw.Draw(img).rectangle((100, 60, 220, 260), fill=(40, 40, 60))
+    assert fashion_input(img).alternatives == ()
+    fin = fashion_input(img.rotate(20, Image.Resampling.BICUBIC, fillcolor=(255, 255, 255)))
+    assert fin.turned == pytest.approx(-20, abs=1.5) and 0.0 in [v.turned for v in fin.alternatives]
+    assert all(v.alternatives == () and v.box == fin.box for v in fin.alternatives)

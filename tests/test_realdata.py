@@ -40,8 +40,9 @@ def test_fashion_checkpoint_reproduces_its_metrics_and_meets_the_target(tmp_path
         assert fresh["renditions"][kind]["flagged_not_clothing"] == pytest.approx(r["flagged_not_clothing"], abs=0.011), kind
     for name, r in stored["not_clothing"].items():
         assert fresh["not_clothing"][name]["not_called_clothing"] == pytest.approx(r["not_called_clothing"], abs=0.02), name
-    # a garment lying turned on a table is stood upright first: most are recognised (about half were before)
-    assert fresh["renditions"]["turned_photo"]["accuracy"] >= 0.8
+    # a garment lying turned on a table is stood upright first (by its shape, the network weighing the turns it may need):
+    # recognised as often as the photo issue asks of its conditions (about half were before either step)
+    assert fresh["renditions"]["turned_photo"]["accuracy"] >= 0.88
     # the shown probabilities are calibrated: the same temperature, and far closer to how often they are right
     assert fresh["calibration"]["temperature"] == stored["calibration"]["temperature"]
     assert fresh["calibration"]["test"]["ece"] == pytest.approx(stored["calibration"]["test"]["ece"], abs=0.002)

@@ -80,6 +80,7 @@ def bench_classify(repeat: int) -> dict:
     page = Image.new("RGB", (4000, 3000), "white")
     page.paste(photo.resize((2400, 2400), Image.Resampling.BICUBIC), (800, 300))
     page.save(big, quality=90)
+    turned = photo.rotate(16, Image.Resampling.BICUBIC, fillcolor="white")  # lying turned: the view as it lies goes through the network too
     png = Path(tempfile.mkdtemp()) / "garment_280.png"  # the same photo as a file, as an upload arrives
     photo.save(png)
     buf = io.BytesIO()
@@ -88,6 +89,7 @@ def bench_classify(repeat: int) -> dict:
     out = {
         "classify_photo_280": timeit(lambda: clf.classify(photo), repeat),
         "classify_photo_280_png_file": timeit(lambda: clf.classify(png), repeat),
+        "classify_photo_280_turned": timeit(lambda: clf.classify(turned), repeat),
         "classify_canvas_400": timeit(lambda: clf.classify(canvas["composite"], drawing=True), repeat),
         "classify_canvas_400_data_url": timeit(lambda: clf.classify(data_url, drawing=True), repeat),
         "classify_jpeg_4000x3000": timeit(lambda: clf.classify(big), max(5, repeat // 4)),
