@@ -3,7 +3,8 @@
 ``load_image`` opens and validates any upload (EXIF rotation, odd modes, bombs,
 truncation). ``fashion_input`` carries a drawing or photo into the
 Fashion-MNIST domain: a light object on black, upright, cropped, centred and
-scaled so the longer side fills the 28x28 frame. ``facade_input`` rescales a building
+scaled so the longer side fills the 28x28 frame (looked at closer where it is small
+in the picture; other turns offered where it may lie turned). ``facade_input`` rescales a building
 photo to the scale of the 256x256 training facades.
 """
 
@@ -326,6 +327,7 @@ class FashionInput:
     background: str = "flat"  # "flat" or "shaded" (how much the fitted background varies), or "busy" (gravel, grass, a rug)
     backdrop: str = ""  # "black" or "white": what a cutout's transparent background was filled with ("" when opaque)
     turned: float = 0.0  # degrees the object was turned (counter-clockwise) to stand upright, as Fashion-MNIST's items do
+    closer: bool = False  # small in the picture, the object was found again in a crop around it
     alternatives: tuple[FashionInput, ...] = ()  # the same object turned other ways, where it may lie turned (``served_view``)
 
 
@@ -351,6 +353,9 @@ LIGHT_CUTOUT = 0.75  # a cutout this light (mean grey of what it shows) goes on 
 BUSY_SMALLEST = 0.01  # share of the picture: anything smaller found on a busy surface is a stone or a leaf, not a garment
 TURN_LEAST = 8.0  # degrees: an object turned less than this stays as it is (Fashion-MNIST's own items sit within a degree)
 TURN_GAIN = 1.1  # ... or its upright box under 10 % smaller than its box as found (a round shape has no upright)
+ZOOM_BELOW = 48  # work pixels: an object smaller than this (longer side) is found again in a crop around it
+ZOOM_GAIN = 1.5  # ... where the picture holds at least this many times more pixels across it than the work size
+ZOOM_CROP = 2.0  # the crop's side, in object sizes: the object in its middle half, the surface around it
 TURN_MARGIN = 0.2  # another turn is served where the network's top probability on it is this much higher (``served_view``)
 _TURNS = np.radians(np.arange(-45, 45, 0.5))
 _COS, _SIN = np.cos(_TURNS).astype(np.float32), np.sin(_TURNS).astype(np.float32)
@@ -364,7 +369,44 @@ def fashion_input(img: Image.Image, drawing: bool | None = None, margin: float =
     """
     img, backdrop = _on_backdrop(img)
     fin = _fashion_input(img, drawing, margin)
+    if drawing is not True:  # the canvas is drawn to fill it
+        fin = _closer(img, fin, drawing, margin) or fin
     return dataclasses.replace(fin, backdrop=backdrop) if backdrop else fin
+
+
+def _closer(img: Image.Image, fin: FashionInput, drawing: bool | None, margin: float) -> FashionInput | None:
+    """A garment small in a large picture (a shoe on the floor), found again in a crop around it.
+
+    At the work size such a garment spans a few dozen pixels: its edges blur into the
+    background model, thin parts pass for pen lines, and the 28x28 view is enlarged
+    from less than itself. The picture usually holds more: the crop around the object
+    (ZOOM_CROP times its size) is read again at up to the work size, and its box
+    reported in the picture's own pixels. None where the crop adds nothing.
+    """
+    unit = img.info.get(DECODED_AT, 1)
+    left, top, right, bottom = (v / unit for v in fin.box)
+    side = max(right - left, bottom - top)
+    at_work = side * min(1.0, WORK_SIDE / max(img.size))
+    if at_work >= ZOOM_BELOW or side < ZOOM_GAIN * at_work:
+        return None
+    w, h = img.size
+    crop = min(max(w, h), round(ZOOM_CROP * side))
+    x0 = int(np.clip(round((left + right - crop) / 2), 0, max(0, w - crop)))
+    y0 = int(np.clip(round((top + bottom - crop) / 2), 0, max(0, h - crop)))
+    part = img.crop((x0, y0, min(w, x0 + crop), min(h, y0 + crop)))
+    part.info[DECODED_AT] = unit
+    try:
+        near = _fashion_input(part, drawing, margin)
+    except InputError:
+        return None
+    shift = (x0 * unit, y0 * unit, x0 * unit, y0 * unit)
+
+    def placed(v: FashionInput) -> FashionInput:
+        box = tuple(int(a + b) for a, b in zip(v.box, shift))
+        share = (box[2] - box[0]) * (box[3] - box[1]) / (w * h * unit * unit)
+        return dataclasses.replace(v, box=box, frame_share=share, closer=True, alternatives=tuple(map(placed, v.alternatives)))
+
+    return placed(near)
 
 
 def _on_backdrop(img: Image.Image) -> tuple[Image.Image, str]:

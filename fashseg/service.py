@@ -70,6 +70,8 @@ def describe_preprocessing(fin) -> str:
         "inverted it (dark object on a light background)" if fin.inverted else "kept its polarity (light object on a dark background)"
     )
     steps.append(f"found the object at ({left}, {top})–({right}, {bottom}), {fin.frame_share * 100:.0f} % of the picture")
+    if fin.closer:
+        steps.append("looked again at a close crop around it (it is small in the picture)")
     if fin.turned:
         steps.append(f"stood it upright (turned it {abs(fin.turned):.0f}° {'anticlockwise' if fin.turned > 0 else 'clockwise'})")
     if fin.outline_filled:

@@ -415,3 +415,17 @@ def test_an_upright_object_brings_no_other_turns_and_a_turned_one_brings_the_upr
     fin = fashion_input(img.rotate(20, Image.Resampling.BICUBIC, fillcolor=(255, 255, 255)))
     assert fin.turned == pytest.approx(-20, abs=1.5) and 0.0 in [v.turned for v in fin.alternatives]
     assert all(v.alternatives == () and v.box == fin.box for v in fin.alternatives)
+
+
+def test_a_small_object_in_a_large_picture_is_found_again_in_a_crop_around_it():
+    img = _canvas(1600, 1200)
+    ImageDraw.Draw(img).rectangle((1000, 300, 1099, 499), fill=(30, 30, 40))  # 20 px tall at the work size
+    fin = fashion_input(img)
+    assert fin.closer and np.allclose(fin.box, (1000, 300, 1100, 500), atol=3), fin.box
+    assert fin.frame_share == pytest.approx(100 * 200 / (1600 * 1200), rel=0.05)
+    ys, xs = np.nonzero(fin.pixels > 100)
+    assert np.ptp(ys) >= 24  # scaled to fill the frame
+    small = _canvas(200, 150)
+    ImageDraw.Draw(small).rectangle((100, 40, 119, 79), fill=(30, 30, 40))
+    assert not fashion_input(small).closer  # a crop of a small picture holds no more than the picture did
+    assert not fashion_input(img, drawing=True).closer  # the canvas is drawn to fill it

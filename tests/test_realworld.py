@@ -320,7 +320,29 @@ def test_a_boot_whose_shape_cannot_tell_its_turn_is_answered_from_the_turn_the_n
 def test_upright_examples_are_answered_as_they_stand(clf, name):
     """Where a picture brings other turns along, an upright garment's own view must still be the one served."""
     r = clf.classify(Image.open(EXAMPLES / "fashion" / name))
-    assert r.input.turned == 0 and r.input.alternatives == ()
+    assert r.input.turned == 0 and r.input.alternatives == () and not r.input.closer
+
+
+@pytest.mark.parametrize("degrees", [0, -16])
+def test_a_garment_small_in_a_large_photo_is_looked_at_closer(clf, degrees):
+    """A boot 240 px long in a 1280x960 photo spans 30 px at the work size, where its toe and heel were
+    taken for pen lines: turned, it was "not clothing". Found again in a crop around it, it is a boot,
+    and its box is still given in the photo's own pixels."""
+    img = lying_turned("test0000_ankle_boot.png", degrees, size=(960, 1280))
+    r = clf.classify(img)
+    assert r.input.closer and not r.input.drawing and r.top == "Ankle boot" and r.clothing, (r.probs, describe_preprocessing(r.input))
+    g = 240 * (np.cos(np.radians(degrees)) + np.sin(np.radians(abs(degrees))))  # the turned garment's square
+    x0, y0 = (1280 - g) // 3, (960 - g) // 2
+    left, top, right, bottom = r.input.box
+    assert x0 - 5 <= left < right <= x0 + g + 5 and y0 - 5 <= top < bottom <= y0 + g + 5, (r.input.box, x0, y0, g)
+    assert r.input.frame_share == pytest.approx((right - left) * (bottom - top) / (1280 * 960))
+    assert "looked again at a close crop around it" in describe_preprocessing(r.input)
+
+
+def test_thin_trousers_lying_turned_are_not_taken_for_a_pen_sketch(clf):
+    """At the work size their legs were a pen line's width: read as a sketch, half of them was lost ("Trouser" 0.19, flagged)."""
+    r = clf.classify(lying_turned("test0002_trouser.png", 22))
+    assert not r.input.drawing and r.top == "Trouser" and r.clothing, (r.probs, describe_preprocessing(r.input))
 
 
 @pytest.mark.parametrize(
