@@ -240,24 +240,19 @@ def product_photo(x28, rng, size=(480, 480)) -> Image.Image:
     return _photo(x28, rng, bg, _dark_colour(rng), size, (0.45, 0.9), light=0.0, shadow=0.0, perspective=False)
 
 
-def table_photo(x28, rng, size=(480, 640), turn: float = 0.0) -> Image.Image:
+def table_photo(x28, rng, size=(480, 640), turn: float = 0.0, fill=(0.45, 0.8), small: bool = False) -> Image.Image:
     """A garment lying on a table: light falling off across the frame, a soft shadow, off-centre, slight perspective."""
     bg = _plain(*size, rng.uniform(0.35, 0.9) * rng.uniform(0.8, 1.0, 3))
     colour = _any_colour(rng)
     if abs(colour.mean() - bg.mean()) < 0.25:  # keep the garment visible against its table
         colour = np.clip(colour + (0.35 if bg.mean() < 0.6 else -0.35), 0.03, 1)
     light, shadow = rng.uniform(0.3, 0.7), rng.uniform(0.25, 0.5)
-    return _photo(x28, rng, bg, colour, size, (0.45, 0.8), light=light, shadow=shadow, perspective=True, turn=turn)
+    return _photo(x28, rng, bg, colour, size, fill, light=light, shadow=shadow, perspective=True, turn=turn, shadow_to_object=small)
 
 
 def small_photo(x28, rng, size=(480, 640)) -> Image.Image:
     """A garment small in the frame (15-30 % of its shorter side), as a shoe on the floor is, on a table as ``table_photo``."""
-    bg = _plain(*size, rng.uniform(0.35, 0.9) * rng.uniform(0.8, 1.0, 3))
-    colour = _any_colour(rng)
-    if abs(colour.mean() - bg.mean()) < 0.25:
-        colour = np.clip(colour + (0.35 if bg.mean() < 0.6 else -0.35), 0.03, 1)
-    light, shadow = rng.uniform(0.3, 0.7), rng.uniform(0.25, 0.5)
-    return _photo(x28, rng, bg, colour, size, (0.15, 0.3), light=light, shadow=shadow, perspective=True, shadow_to_object=True)
+    return table_photo(x28, rng, size, fill=(0.15, 0.3), small=True)
 
 
 def turned_photo(x28, rng, size=(480, 640)) -> Image.Image:
