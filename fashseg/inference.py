@@ -77,7 +77,7 @@ class Classifier:
 
     def classify(self, image, drawing: bool | None = None) -> Classification:
         fin = fashion_input(load_image(image, max_side=WORK_SIDE * STROKE_POOL), drawing=drawing)
-        views = [fin, *fin.alternatives]  # one, unless the garment may lie turned
+        views = fin.views  # one, unless the garment may lie turned or is one of a pair
         x = normalize(torch.from_numpy(np.stack([v.pixels for v in views])), self.mean, self.std)
         chosen, probs, cam = self._probs_and_cam(x)
         fin = replace(views[chosen], alternatives=())

@@ -85,6 +85,7 @@ class FashionInsights(_Artefacts):
             "busy_photo": "on gravel, grass or a patterned rug",
             "turned_photo": "on a table, turned 10-35° either way",
             "small_photo": "on a table, small in the frame (15-30 % of its side)",
+            "pair_photo": "two alike on a table (a pair of shoes, two T-shirts)",
         }
         rows = "\n".join(
             f"| {names.get(k, k)} | {r['accuracy'] * 100:.1f}\u00a0%{_interval(r)} | {r['flagged_not_clothing'] * 100:.1f}\u00a0% |"

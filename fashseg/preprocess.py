@@ -328,7 +328,13 @@ class FashionInput:
     backdrop: str = ""  # "black" or "white": what a cutout's transparent background was filled with ("" when opaque)
     turned: float = 0.0  # degrees the object was turned (counter-clockwise) to stand upright, as Fashion-MNIST's items do
     closer: bool = False  # small in the picture, the object was found again in a crop around it
-    alternatives: tuple[FashionInput, ...] = ()  # the same object turned other ways, where it may lie turned (``served_view``)
+    one_of_two: bool = False  # the object is one of two alike things side by side (a pair of shoes): this view shows one
+    alternatives: tuple[FashionInput, ...] = ()  # other views: turned other ways, or the other of a pair (``served_view``)
+
+    @property
+    def views(self) -> tuple[FashionInput, ...]:
+        """This view first, then the others the classifier weighs (``served_view``)."""
+        return (self, *self.alternatives)
 
 
 WORK_SIDE = 160  # images are shrunk to this before any pixel work: the result is 28x28 anyway
@@ -356,6 +362,7 @@ TURN_GAIN = 1.1  # ... or its upright box under 10 % smaller than its box as fou
 ZOOM_BELOW = 48  # work pixels: an object smaller than this (longer side) is found again in a crop around it
 ZOOM_GAIN = 1.5  # ... where the picture holds at least this many times more pixels across it than the work size
 ZOOM_CROP = 2.0  # the crop's side, in object sizes: the object in its middle half, the surface around it
+PAIR_ALIKE = 0.6  # two parts at least this alike in size and in each side of their boxes may be a pair (``_pair``)
 TURN_MARGIN = 0.2  # another turn is served where the network's top probability on it is this much higher (``served_view``)
 _TURNS = np.radians(np.arange(-45, 45, 0.5))
 _COS, _SIN = np.cos(_TURNS).astype(np.float32), np.sin(_TURNS).astype(np.float32)
@@ -384,7 +391,8 @@ def _closer(img: Image.Image, fin: FashionInput, drawing: bool | None, margin: f
     reported in the picture's own pixels. None where the crop adds nothing.
     """
     unit = img.info.get(DECODED_AT, 1)
-    left, top, right, bottom = (v / unit for v in fin.box)
+    boxes = np.array([v.box for v in (fin, *fin.alternatives) if v.one_of_two] or [fin.box])  # a pair: both
+    left, top, right, bottom = (v / unit for v in (*boxes[:, :2].min(0), *boxes[:, 2:].max(0)))
     side = max(right - left, bottom - top)
     at_work = side * min(1.0, WORK_SIDE / max(img.size))
     if at_work >= ZOOM_BELOW or side < ZOOM_GAIN * at_work:
@@ -501,7 +509,8 @@ def _framed(img, scale, ink, fg, tight, darker, drawing, removed, background, ma
 
     Where the object may lie turned, the other turns it may need (none, its smallest
     enclosing rectangle's, its edges') come along as ``alternatives``, for the
-    classifier to weigh (``served_view``).
+    classifier to weigh (``served_view``). A photo of two alike things apart (a pair
+    of shoes) gives one view of each instead.
     """
     h, w = fg.shape
     found = tight if tight.any() else fg
@@ -510,22 +519,59 @@ def _framed(img, scale, ink, fg, tight, darker, drawing, removed, background, ma
     box = tuple(int(round(v / scale * img.info.get(DECODED_AT, 1))) for v in (left, top, right, bottom))
     frame = (bottom - top) * (right - left) / (h * w)
 
-    def view(turned: float) -> FashionInput:
-        px, filled, turned = _view(ink, fg, found, turned, drawing, margin)
-        return FashionInput(px, darker, filled, box, drawing, float(frame), removed, background, turned=turned)
+    def view(turned: float, part: np.ndarray | None = None) -> FashionInput:
+        if part is None:
+            px, filled, turned = _view(ink, fg, found, turned, drawing, margin)
+            return FashionInput(px, darker, filled, box, drawing, float(frame), removed, background, turned=turned)
+        px, filled, turned = _view(ink, fg & part, found & part, turned, drawing, margin)
+        ys, xs = np.nonzero(found & part)
+        b = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+        share = (b[2] - b[0]) * (b[3] - b[1]) / (h * w)
+        b = tuple(int(round(v / scale * img.info.get(DECODED_AT, 1))) for v in b)
+        return FashionInput(px, darker, filled, b, drawing, float(share), removed, background, turned=turned, one_of_two=True)
 
     if not turn:
         return view(0.0)
+    pair = () if drawing else _pair(fg, found)
+    if pair:  # Fashion-MNIST shows one item: each of the two is a view, the larger first
+        one, two = (view(_worth_turning(found & part), part) for part in pair)
+        return dataclasses.replace(one, alternatives=(two,))
     least, gain = _least_box_turn(found)
     fin = view(least if abs(least) >= TURN_LEAST and gain >= TURN_GAIN else 0.0)
     edges = _edge_turn(ink[max(0, top - 3) : bottom + 3, max(0, left - 3) : right + 3])
-    if max(abs(least), abs(edges)) < TURN_LEAST:
-        return fin
     others: list[FashionInput] = []
-    for degrees in (0.0, least, edges):
-        if all(abs(degrees - v.turned) >= 1.0 for v in (fin, *others)):
-            others.append(view(degrees))
-    return dataclasses.replace(fin, alternatives=tuple(others))
+    if max(abs(least), abs(edges)) >= TURN_LEAST:
+        for degrees in (0.0, least, edges):
+            if all(abs(degrees - v.turned) >= 1.0 for v in (fin, *others)):
+                others.append(view(degrees))
+    return dataclasses.replace(fin, alternatives=tuple(others)) if others else fin
+
+
+def _worth_turning(mask: np.ndarray) -> float:
+    """The turn that stands an object upright by its smallest rectangle, where that is worth it (else none)."""
+    least, gain = _least_box_turn(mask)
+    return least if abs(least) >= TURN_LEAST and gain >= TURN_GAIN else 0.0
+
+
+def _pair(fg: np.ndarray, found: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The two parts of an object that are two alike things apart (a pair of shoes, two T-shirts), else none.
+
+    Fashion-MNIST shows one item; its network reads two side by side as
+    something else (a pair of sneakers as a sandal).
+    """
+    lab, n = label(close3(fg) | fg)
+    if n < 2:
+        return ()
+    sizes = np.bincount(lab[found], minlength=n + 1)[1:]
+    order = np.argsort(sizes)[::-1]
+    big, second = sizes[order[0]], sizes[order[1]]
+    if second < PAIR_ALIKE * big or (n > 2 and sizes[order[2]] >= PAIR_ALIKE * big):
+        return ()
+    parts = tuple(lab == order[i] + 1 for i in range(2))
+    (h1, w1), (h2, w2) = (np.ptp(np.nonzero(p & found), axis=1) + 1 for p in parts)
+    if min(h1, h2) < PAIR_ALIKE * max(h1, h2) or min(w1, w2) < PAIR_ALIKE * max(w1, w2):
+        return ()
+    return parts
 
 
 def _view(ink, fg, found, turned: float, drawing: bool, margin: float) -> tuple[np.ndarray, bool, float]:
@@ -591,8 +637,8 @@ def _edge_turn(ink: np.ndarray) -> float:
 
 
 def served_view(tops) -> int:
-    """Which of a picture's views (``[fin, *fin.alternatives]``) to answer from, given the network's top
-    probability on each: the first, unless another turn reads at least TURN_MARGIN more surely (then the surest).
+    """Which of a picture's views (``fin.views``) to answer from, given the network's top probability on
+    each: the first, unless another (a turn, the other of a pair) reads at least TURN_MARGIN more surely (then the surest).
 
     Shape alone cannot always tell how far a garment lies turned; the network, shown
     each way, can (docs/experiments.md, session 27).

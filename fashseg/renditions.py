@@ -260,6 +260,28 @@ def turned_photo(x28, rng, size=(480, 640)) -> Image.Image:
     return table_photo(x28, rng, size, turn=float(rng.uniform(10, 35) * rng.choice([-1, 1])))
 
 
+def _two(x28: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Two of the same item apart, as a square image for ``_photo``: side by side (facing the same way or
+    toes outwards) or one above the other, 10-35 % of its size between them."""
+    a, gap = x28.astype(np.uint8), int(28 * rng.uniform(0.1, 0.35))
+    out = np.zeros((84, 84), np.uint8)
+    layout = rng.integers(3)
+    if layout == 2:  # one above the other, as laid on a table
+        y0, x0 = (84 - 56 - gap) // 2, 28
+        out[y0 : y0 + 28, x0 : x0 + 28] = a
+        out[y0 + 28 + gap : y0 + 56 + gap, x0 : x0 + 28] = a
+    else:
+        y0, x0 = 28, (84 - 56 - gap) // 2
+        out[y0 : y0 + 28, x0 : x0 + 28] = a[:, ::-1] if layout == 1 else a
+        out[y0 : y0 + 28, x0 + 28 + gap : x0 + 56 + gap] = a
+    return out
+
+
+def pair_photo(x28, rng, size=(480, 640)) -> Image.Image:
+    """Two of the same garment apart on a table (a pair of shoes, two T-shirts), as ``table_photo`` shows one."""
+    return table_photo(_two(x28, rng), rng, size, fill=(0.7, 0.95))
+
+
 def _texture(h, w, rng) -> np.ndarray:
     """Wood grain, woven fabric or floor tiles, in a random colour."""
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
@@ -373,9 +395,10 @@ PHOTOS = {
 }
 TRAIN_ONLY = {"dark_on_dark": dark_on_dark}
 ALL = {**DRAWINGS, **PHOTOS, **TRAIN_ONLY}  # the training mix
-BENCHMARK_ONLY = {  # never trained on: the preprocessing stands a turned garment upright, and looks closer at a small one
+BENCHMARK_ONLY = {  # never trained on: the preprocessing stands a turned garment upright, looks closer at a small one, reads one of two
     "turned_photo": turned_photo,
     "small_photo": small_photo,
+    "pair_photo": pair_photo,
 }
 
 
@@ -471,14 +494,14 @@ CANVAS = ("canvas_filled", "canvas_outline")  # arrive through the sketchpad, wh
 
 def served_views(img: Image.Image, kind: str) -> np.ndarray | None:
     """What the app's preprocessing makes of a rendition (None where it refuses the picture): uint8 [V,28,28],
-    the view it serves first, then the other turns it weighs for a garment that may lie turned (``served_view``)."""
+    the view it serves first, then the others it weighs (a garment that may lie turned, one of a pair: ``served_view``)."""
     from .preprocess import InputError, fashion_input
 
     try:
         fin = fashion_input(img, drawing=True if kind in CANVAS else None)
     except InputError:
         return None
-    return np.stack([v.pixels for v in (fin, *fin.alternatives)])
+    return np.stack([v.pixels for v in fin.views])
 
 
 def _bank_chunk(args):

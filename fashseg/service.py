@@ -69,7 +69,8 @@ def describe_preprocessing(fin) -> str:
     steps.append(
         "inverted it (dark object on a light background)" if fin.inverted else "kept its polarity (light object on a dark background)"
     )
-    steps.append(f"found the object at ({left}, {top})–({right}, {bottom}), {fin.frame_share * 100:.0f} % of the picture")
+    where = f"({left}, {top})–({right}, {bottom}), {fin.frame_share * 100:.0f} % of the picture"
+    steps.append(f"found two alike objects (a pair?) and read the one at {where}" if fin.one_of_two else f"found the object at {where}")
     if fin.closer:
         steps.append("looked again at a close crop around it (it is small in the picture)")
     if fin.turned:

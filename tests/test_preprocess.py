@@ -429,3 +429,50 @@ def test_a_small_object_in_a_large_picture_is_found_again_in_a_crop_around_it():
     ImageDraw.Draw(small).rectangle((100, 40, 119, 79), fill=(30, 30, 40))
     assert not fashion_input(small).closer  # a crop of a small picture holds no more than the picture did
     assert not fashion_input(img, drawing=True).closer  # the canvas is drawn to fill it
+
+
+def _photographed(boxes, size=(640, 480)):
+    """Dark textured blocks on a light table (the texture keeps them from passing for a flat drawing)."""
+    a = np.full((size[1], size[0], 3), 225.0)
+    rng = np.random.default_rng(0)
+    for left, top, right, bottom in boxes:
+        a[top : bottom + 1, left : right + 1] = rng.uniform(20, 110, (bottom + 1 - top, right + 1 - left, 1))
+    return Image.fromarray(a.astype(np.uint8))
+
+
+def test_two_alike_objects_apart_are_read_one_at_a_time_the_larger_first():
+    """Fashion-MNIST shows one item: of a pair, each is a view of its own, boxed in the picture's pixels."""
+    img = _photographed([(100, 150, 259, 249), (330, 160, 479, 254)])  # 160x100, and a little smaller 70 px to its right
+    fin = fashion_input(img)
+    assert fin.one_of_two and np.allclose(fin.box, (100, 150, 260, 250), atol=4), fin.box
+    (other,) = fin.alternatives
+    assert other.one_of_two and np.allclose(other.box, (330, 160, 480, 255), atol=4), other.box
+    assert fin.frame_share == pytest.approx(160 * 100 / (640 * 480), rel=0.1)
+    ys, xs = np.nonzero(fin.pixels > 100)
+    assert np.ptp(xs) >= 24 and np.ptp(ys) < 20  # the one rectangle fills the frame's width
+
+
+@pytest.mark.parametrize(
+    "boxes",
+    [
+        [(100, 150, 259, 249)],  # one object
+        [(100, 150, 259, 249), (330, 200, 370, 240)],  # and a small one beside it (a strap, a label)
+        [(100, 150, 259, 249), (330, 100, 390, 400)],  # two, but unlike in shape
+        [(40, 150, 199, 249), (240, 150, 399, 249), (440, 150, 599, 249)],  # three alike: not a pair
+        [(100, 150, 259, 249), (262, 150, 421, 249)],  # two touching: one object
+    ],
+)
+def test_one_object_or_unlike_parts_are_read_whole(boxes):
+    fin = fashion_input(_photographed(boxes))
+    assert not fin.one_of_two and not any(v.one_of_two for v in fin.alternatives)
+    xs = [b[0] for b in boxes] + [b[2] + 1 for b in boxes]
+    assert fin.box[0] <= min(xs) + 4 and fin.box[2] >= max(xs) - 4, fin.box
+
+
+def test_a_pair_on_the_canvas_is_read_as_drawn():
+    img = _canvas(400, 400)
+    d = ImageDraw.Draw(img)
+    d.rectangle((40, 150, 180, 250), fill="black")
+    d.rectangle((220, 150, 360, 250), fill="black")
+    fin = fashion_input(img, drawing=True)
+    assert not fin.one_of_two and fin.alternatives == ()

@@ -67,7 +67,7 @@ def main(argv=None) -> int:
                 except mod.InputError:
                     counts[k][2] += 1
                     continue
-                views = [fin, *getattr(fin, "alternatives", ())]  # the turns the app weighs, as it answers
+                views = [fin, *getattr(fin, "alternatives", ())]  # the views the app weighs, as it answers
                 probs = clf.predict_pixels(np.stack([v.pixels for v in views]))
                 probs = probs[P.served_view(probs.max(1))]
                 counts[k] += [probs.argmax() == y[i], probs.max() < clf.threshold, 0, fin.frame_share > 0.9]
