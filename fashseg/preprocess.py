@@ -557,11 +557,14 @@ def _pair(fg: np.ndarray, found: np.ndarray) -> tuple[np.ndarray, ...]:
     """The two parts of an object that are two alike things apart (a pair of shoes, two T-shirts), else none.
 
     Fashion-MNIST shows one item; its network reads two side by side as
-    something else (a pair of sneakers as a sandal).
+    something else (a pair of sneakers as a sandal, two T-shirts as anything but).
     """
-    lab, n = label(close3(fg) | fg)
-    if n < 2:
+    lab, n = label(fg, np.ones((3, 3), bool))
+    if n < 2:  # one part (most pictures)
         return ()
+    closed, m = label(close3(fg) | fg)  # the parts ``_main_object`` keeps together, unless that leaves one
+    if m >= 2:
+        lab, n = closed, m
     sizes = np.bincount(lab[found], minlength=n + 1)[1:]
     order = np.argsort(sizes)[::-1]
     big, second = sizes[order[0]], sizes[order[1]]
