@@ -391,7 +391,7 @@ def _closer(img: Image.Image, fin: FashionInput, drawing: bool | None, margin: f
     reported in the picture's own pixels. None where the crop adds nothing.
     """
     unit = img.info.get(DECODED_AT, 1)
-    boxes = np.array([v.box for v in (fin, *fin.alternatives) if v.one_of_two] or [fin.box])  # a pair: both
+    boxes = np.array([v.box for v in fin.views if v.one_of_two] or [fin.box])  # a pair: both
     left, top, right, bottom = (v / unit for v in (*boxes[:, :2].min(0), *boxes[:, 2:].max(0)))
     side = max(right - left, bottom - top)
     at_work = side * min(1.0, WORK_SIDE / max(img.size))
@@ -516,28 +516,30 @@ def _framed(img, scale, ink, fg, tight, darker, drawing, removed, background, ma
     found = tight if tight.any() else fg
     ys, xs = np.nonzero(found)
     top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-    box = tuple(int(round(v / scale * img.info.get(DECODED_AT, 1))) for v in (left, top, right, bottom))
-    frame = (bottom - top) * (right - left) / (h * w)
+
+    def where(g: np.ndarray) -> tuple[tuple[int, ...], float]:
+        """The box of ``g`` in the picture's own pixels, and the share of the frame it covers."""
+        ys, xs = np.nonzero(g)
+        b = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+        return tuple(int(round(v / scale * img.info.get(DECODED_AT, 1))) for v in b), float((b[2] - b[0]) * (b[3] - b[1]) / (h * w))
+
+    whole = where(found)
 
     def view(turned: float, part: np.ndarray | None = None) -> FashionInput:
-        if part is None:
-            px, filled, turned = _view(ink, fg, found, turned, drawing, margin)
-            return FashionInput(px, darker, filled, box, drawing, float(frame), removed, background, turned=turned)
-        px, filled, turned = _view(ink, fg & part, found & part, turned, drawing, margin)
-        ys, xs = np.nonzero(found & part)
-        b = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
-        share = (b[2] - b[0]) * (b[3] - b[1]) / (h * w)
-        b = tuple(int(round(v / scale * img.info.get(DECODED_AT, 1))) for v in b)
-        return FashionInput(px, darker, filled, b, drawing, float(share), removed, background, turned=turned, one_of_two=True)
+        """The object (or ``part`` of it) turned counter-clockwise by ``turned`` degrees."""
+        f, g = (fg, found) if part is None else (fg & part, found & part)
+        px, filled, turned = _view(ink, f, g, turned, drawing, margin)
+        box, share = whole if part is None else where(g)
+        return FashionInput(px, darker, filled, box, drawing, share, removed, background, turned=turned, one_of_two=part is not None)
 
     if not turn:
         return view(0.0)
     pair = () if drawing else _pair(fg, found)
     if pair:  # Fashion-MNIST shows one item: each of the two is a view, the larger first
-        one, two = (view(_worth_turning(found & part), part) for part in pair)
+        one, two = (view(_worth_turning(*_least_box_turn(found & part)), part) for part in pair)
         return dataclasses.replace(one, alternatives=(two,))
     least, gain = _least_box_turn(found)
-    fin = view(least if abs(least) >= TURN_LEAST and gain >= TURN_GAIN else 0.0)
+    fin = view(_worth_turning(least, gain))
     edges = _edge_turn(ink[max(0, top - 3) : bottom + 3, max(0, left - 3) : right + 3])
     others: list[FashionInput] = []
     if max(abs(least), abs(edges)) >= TURN_LEAST:
@@ -547,9 +549,8 @@ def _framed(img, scale, ink, fg, tight, darker, drawing, removed, background, ma
     return dataclasses.replace(fin, alternatives=tuple(others)) if others else fin
 
 
-def _worth_turning(mask: np.ndarray) -> float:
-    """The turn that stands an object upright by its smallest rectangle, where that is worth it (else none)."""
-    least, gain = _least_box_turn(mask)
+def _worth_turning(least: float, gain: float) -> float:
+    """The turn by the smallest rectangle (``_least_box_turn``) where it is worth making, else none."""
     return least if abs(least) >= TURN_LEAST and gain >= TURN_GAIN else 0.0
 
 
