@@ -363,6 +363,9 @@ ZOOM_BELOW = 48  # work pixels: an object smaller than this (longer side) is fou
 ZOOM_GAIN = 1.5  # ... where the picture holds at least this many times more pixels across it than the work size
 ZOOM_CROP = 2.0  # the crop's side, in object sizes: the object in its middle half, the surface around it
 PAIR_ALIKE = 0.6  # two parts at least this alike in size and in each side of their boxes may be a pair (``_pair``)
+NECK_DEPTH = 6  # work pixels: two alike things joined by a neck (a shadow, a touch) this thin or thinner are parted (``_necked``)
+NECK_COVER = 0.9  # ... where the two cores, grown back as far as they were worn down, cover this much of the object
+PAIR_SHAPE = 0.7  # ... and their shapes, each scaled to its box, overlap at least this much (intersection over union), or mirrored
 TURN_MARGIN = 0.2  # another turn is served where the network's top probability on it is this much higher (``served_view``)
 _TURNS = np.radians(np.arange(-45, 45, 0.5))
 _COS, _SIN = np.cos(_TURNS).astype(np.float32), np.sin(_TURNS).astype(np.float32)
@@ -561,21 +564,106 @@ def _pair(fg: np.ndarray, found: np.ndarray) -> tuple[np.ndarray, ...]:
     something else (a pair of sneakers as a sandal, two T-shirts as anything but).
     """
     lab, n = label(fg, np.ones((3, 3), bool))
-    if n < 2:  # one part (most pictures)
-        return ()
+    if n < 2:  # one part (most pictures): two things may touch, or a shadow join them
+        return _necked(fg, found)
     closed, m = label(close3(fg) | fg)  # the parts ``_main_object`` keeps together, unless that leaves one
     if m >= 2:
         lab, n = closed, m
     sizes = np.bincount(lab[found], minlength=n + 1)[1:]
     order = np.argsort(sizes)[::-1]
     big, second = sizes[order[0]], sizes[order[1]]
-    if second < PAIR_ALIKE * big or (n > 2 and sizes[order[2]] >= PAIR_ALIKE * big):
+    if second < PAIR_ALIKE * big:
+        return _necked(fg & (lab == order[0] + 1), found)  # a speck beside the object
+    if n > 2 and sizes[order[2]] >= PAIR_ALIKE * big:
         return ()
     parts = tuple(lab == order[i] + 1 for i in range(2))
-    (h1, w1), (h2, w2) = (np.ptp(np.nonzero(p & found), axis=1) + 1 for p in parts)
-    if min(h1, h2) < PAIR_ALIKE * max(h1, h2) or min(w1, w2) < PAIR_ALIKE * max(w1, w2):
+    return parts if _alike_boxes(parts, found) else ()
+
+
+def _alike_boxes(parts, found: np.ndarray) -> bool:
+    """Both sides of the two parts' boxes within PAIR_ALIKE of each other."""
+    (h1, w1), (h2, w2) = (_box_sides(p & found) for p in parts)
+    return min(h1, h2) >= PAIR_ALIKE * max(h1, h2) and min(w1, w2) >= PAIR_ALIKE * max(w1, w2)
+
+
+def _box(m: np.ndarray) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) of a non-empty mask, bottom and right exclusive (by its rows and columns, not every pixel)."""
+    rows, cols = np.flatnonzero(m.any(1)), np.flatnonzero(m.any(0))
+    return rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+
+
+def _box_sides(m: np.ndarray) -> tuple[int, int]:
+    top, bottom, left, right = _box(m)
+    return bottom - top, right - left
+
+
+def _necked(fg: np.ndarray, found: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Two alike things that touch, or that a shadow between them joins, parted at the neck between them; else none.
+
+    The object (its holes filled: a print or a lace pattern is no gap) is worn down
+    a pixel at a time, up to NECK_DEPTH, as long as anything is left. Two alike
+    things wear down alike, so where a neck thinner than that joins them, the last
+    cores left are two (or, where one has just worn away, the cores a pixel
+    before); only then are the cores looked at from the top, for the first depth
+    where the object falls into two alike in size. Grown back as far as they were
+    worn down, neither into the other, the two must cover nearly all of the object
+    (one thing with thin parts, a sandal's straps or a sleeve, leaves them bare) and
+    have alike sizes, boxes and shapes (the same thing twice, or mirrored, as a
+    left and a right shoe are).
+    """
+    if not fg.any():
         return ()
-    return parts
+    top, bottom, left, right = _box(fg)
+    obj = fill_holes(fg[top:bottom, left:right])
+    cores = [obj]
+    while len(cores) <= NECK_DEPTH:
+        core = erode(cores[-1], square=True)
+        if not core.any():
+            break
+        cores.append(core)
+    last = len(cores) - 1
+    if label(cores[last], np.ones((3, 3), bool))[1] < 2 and not (
+        1 < last < NECK_DEPTH and label(cores[last - 1], np.ones((3, 3), bool))[1] >= 2
+    ):
+        return ()  # one core to the last (most pictures: one labelling)
+    for depth in range(1, last + 1):
+        lab, n = label(cores[depth], np.ones((3, 3), bool))
+        if n < 2:
+            continue
+        sizes = np.bincount(lab.ravel())[1:]
+        order = np.argsort(sizes)[::-1]
+        if sizes[order[1]] < PAIR_ALIKE * sizes[order[0]]:
+            continue  # a small piece worn off (a strap, a sleeve's tip): wear on
+        if n > 2 and sizes[order[2]] >= PAIR_ALIKE * sizes[order[0]]:
+            return ()
+        a, b = lab == order[0] + 1, lab == order[1] + 1
+        for _ in range(depth + 1):  # grown back as far as worn down (and a pixel), neither into the other
+            a = dilate(a, square=True) & obj & ~b
+            b = dilate(b, square=True) & obj & ~a
+        if a.sum() + b.sum() < NECK_COVER * obj.sum():
+            return ()
+        parts = []
+        for p in (a, b):
+            whole = np.zeros_like(fg)
+            whole[top:bottom, left:right] = p
+            parts.append(whole & fg)
+        (one, i), (two, j) = sorted(((int((p & found).sum()), i) for i, p in enumerate(parts)), reverse=True)
+        if not two or two < PAIR_ALIKE * one or not _alike_boxes(parts, found) or _shape_overlap(a, b) < PAIR_SHAPE:
+            return ()
+        return parts[i], parts[j]  # the larger first
+    return ()
+
+
+def _shape_overlap(a: np.ndarray, b: np.ndarray, side: int = 24) -> float:
+    """Intersection over union of two masks, each scaled to fill a ``side`` square, as they are or one mirrored."""
+
+    def boxed(m: np.ndarray) -> np.ndarray:
+        top, bottom, left, right = _box(m)
+        crop = m[top:bottom, left:right].astype(np.float32)
+        return np.asarray(Image.fromarray(crop, "F").resize((side, side), Image.Resampling.BILINEAR)) > 0.5
+
+    one, two = boxed(a), boxed(b)
+    return max(float((one & t).sum() / max(1, (one | t).sum())) for t in (two, two[:, ::-1]))
 
 
 def _view(ink, fg, found, turned: float, drawing: bool, margin: float) -> tuple[np.ndarray, bool, float]:

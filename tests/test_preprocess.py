@@ -7,9 +7,11 @@ from PIL import Image, ImageDraw
 from fashseg.preprocess import (
     DECODED_AT,
     MAX_PIXELS,
+    PAIR_SHAPE,
     STROKE_POOL,
     WORK_SIDE,
     InputError,
+    _shape_overlap,
     facade_input,
     fashion_input,
     load_image,
@@ -467,6 +469,52 @@ def test_one_object_or_unlike_parts_are_read_whole(boxes):
     assert not fin.one_of_two and not any(v.one_of_two for v in fin.alternatives)
     xs = [b[0] for b in boxes] + [b[2] + 1 for b in boxes]
     assert fin.box[0] <= min(xs) + 4 and fin.box[2] >= max(xs) - 4, fin.box
+
+
+def test_two_alike_objects_a_neck_joins_are_read_one_at_a_time():
+    """Two things that touch, or that a shadow between them joins, are parted at the thin neck between them."""
+    img = _photographed([(100, 150, 259, 249), (300, 150, 459, 249), (260, 190, 299, 209)])  # 20 px of neck, 40 long
+    fin = fashion_input(img)
+    (other,) = fin.alternatives
+    assert fin.one_of_two and other.one_of_two
+    boxes = sorted([fin.box, other.box])
+    assert np.allclose(boxes[0], (100, 150, 260, 250), atol=20) and np.allclose(boxes[1], (300, 150, 460, 250), atol=20), boxes
+    assert boxes[0][2] <= boxes[1][0]  # each has its side of the neck
+
+
+@pytest.mark.parametrize(
+    "boxes",
+    [
+        [(100, 150, 259, 249), (300, 170, 359, 229), (260, 190, 299, 209)],  # unlike in size: a bag and its strap's buckle
+        [(100, 150, 259, 249), (300, 100, 379, 299), (260, 190, 299, 209)],  # alike in size, unlike in boxes
+        [(100, 150, 259, 249), (300, 150, 459, 189), (300, 150, 369, 249), (260, 190, 299, 209)],  # an L: alike boxes, unlike shapes
+        [(100, 150, 259, 249), (300, 150, 459, 249), (260, 150, 299, 249)],  # the neck as wide as they are: one object
+    ],
+)
+def test_unlike_things_a_neck_joins_are_read_whole(boxes):
+    fin = fashion_input(_photographed(boxes))
+    assert not fin.one_of_two and not any(v.one_of_two for v in fin.alternatives), fin.box
+
+
+def test_shapes_are_compared_each_scaled_to_its_box_as_they_are_or_mirrored():
+    boot = np.zeros((40, 60), bool)
+    boot[:40, :20] = True  # the shaft
+    boot[25:, :] = True  # the foot
+    assert _shape_overlap(boot, boot) == 1.0
+    assert _shape_overlap(boot, boot[:, ::-1]) == 1.0  # a left and a right one
+    assert _shape_overlap(boot, np.pad(boot, 7)[::2, ::2]) > 0.9  # the same, smaller
+    assert _shape_overlap(boot, boot[::-1]) < PAIR_SHAPE  # upside down: another shape
+    assert _shape_overlap(boot, np.ones((40, 60), bool)) < PAIR_SHAPE  # a block
+
+
+def test_a_row_of_holes_across_an_object_does_not_part_it():
+    """A print or a lace pattern is no gap: holes are filled before the object is worn down to find a neck."""
+    img = _photographed([(100, 150, 459, 249)])
+    d = ImageDraw.Draw(img)
+    for top in range(162, 238, 16):  # a column of holes, thin links of the object between them
+        d.rectangle((268, top, 291, top + 11), fill=(225, 225, 225))
+    fin = fashion_input(img)
+    assert not fin.one_of_two and np.allclose(fin.box, (100, 150, 460, 250), atol=6), fin.box
 
 
 def test_a_pair_on_the_canvas_is_read_as_drawn():

@@ -43,8 +43,9 @@ def test_fashion_checkpoint_reproduces_its_metrics_and_meets_the_target(tmp_path
     # a garment lying turned on a table is stood upright first (by its shape, the network weighing the turns it may need):
     # recognised as often as the photo issue asks of its conditions (about half were before either step)
     assert fresh["renditions"]["turned_photo"]["accuracy"] >= 0.88
-    # two alike garments apart in one photo (a pair of shoes) are read one at a time: read whole, 47.8 %
-    assert fresh["renditions"]["pair_photo"]["accuracy"] >= 0.70
+    # two alike garments in one photo (a pair of shoes) are read one at a time, apart or joined by a neck (a touch, a
+    # shadow): read whole, 47.8 %; only where apart, 79.4 %
+    assert fresh["renditions"]["pair_photo"]["accuracy"] >= 0.82
     # the shown probabilities are calibrated: the same temperature, and far closer to how often they are right
     assert fresh["calibration"]["temperature"] == stored["calibration"]["temperature"]
     assert fresh["calibration"]["test"]["ece"] == pytest.approx(stored["calibration"]["test"]["ece"], abs=0.002)

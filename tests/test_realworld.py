@@ -324,13 +324,16 @@ def test_upright_examples_are_answered_as_they_stand(clf, name):
 
 
 def a_pair(name: str, layout: str, size=(480, 640)):
-    """Two of a Fashion-MNIST test garment on a shaded table (JPEG): side by side, toes outwards, or one above the other."""
+    """Two of a Fashion-MNIST test garment on a shaded table (JPEG): side by side, toes outwards, or one above the other;
+    or touching: side by side, toe to heel, or heel to heel."""
     g = np.asarray(Image.open(EXAMPLES / "fashion" / name).convert("L").resize((200, 200), Image.Resampling.BICUBIC), np.float32) / 255
     a = shaded(size[::-1], (0.92, 0.9, 0.86), (0.7, 0.68, 0.64))
     at = {
         "side": [(140, 60, g), (140, 330, g)],
         "outwards": [(140, 60, g[:, ::-1]), (140, 330, g)],
         "stacked": [(30, 200, g), (250, 200, g)],
+        "touching": [(140, 60, g), (140, 240, g)],
+        "heels touching": [(140, 60, g[:, ::-1]), (140, 240, g)],
     }
     for y0, x0, item in at[layout]:
         alpha = np.clip(item / 0.1, 0, 1)[..., None]
@@ -350,11 +353,15 @@ def a_pair(name: str, layout: str, size=(480, 640)):
         ("test0000_ankle_boot.png", "Ankle boot", "stacked"),
         ("test0001_pullover.png", "Pullover", "side"),
         ("test0018_bag.png", "Bag", "outwards"),
+        ("test0009_sneaker.png", "Sneaker", "touching"),
+        ("test0000_ankle_boot.png", "Ankle boot", "heels touching"),
+        ("test0018_bag.png", "Bag", "heels touching"),
     ],
 )
 def test_a_pair_is_answered_as_one_of_it(clf, name, top, layout):
     """Fashion-MNIST shows one item, so one of two is read. Read whole (the 28x28 view showing both), two boots side by
-    side were "not clothing" (Ankle boot 0.32), two pullovers "Coat" 0.71 and two bags "not clothing" (Shirt 0.10)."""
+    side were "not clothing" (Ankle boot 0.32), two pullovers "Coat" 0.71 and two bags "not clothing" (Shirt 0.10);
+    touching, two sneakers toe to heel were "Sandal" 0.58 and two bags side to side "not clothing" (Sneaker 0.13)."""
     r = clf.classify(a_pair(name, layout))
     assert r.input.one_of_two and r.top == top and r.clothing, (r.probs, describe_preprocessing(r.input))
     left, top_, right, bottom = r.input.box
