@@ -558,7 +558,8 @@ def _worth_turning(least: float, gain: float) -> float:
 
 
 def _pair(fg: np.ndarray, found: np.ndarray) -> tuple[np.ndarray, ...]:
-    """The two parts of an object that are two alike things apart (a pair of shoes, two T-shirts), else none.
+    """The two parts of an object that are two alike things (a pair of shoes, two T-shirts), else none: apart, or
+    joined by a neck (``_necked``).
 
     Fashion-MNIST shows one item; its network reads two side by side as
     something else (a pair of sneakers as a sandal, two T-shirts as anything but).
