@@ -517,13 +517,12 @@ def _framed(img, scale, ink, fg, tight, darker, drawing, removed, background, ma
     """
     h, w = fg.shape
     found = tight if tight.any() else fg
-    ys, xs = np.nonzero(found)
-    top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    top, bottom, left, right = _box(found)
 
     def where(g: np.ndarray) -> tuple[tuple[int, ...], float]:
         """The box of ``g`` in the picture's own pixels, and the share of the frame it covers."""
-        ys, xs = np.nonzero(g)
-        b = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+        t, b_, lft, r = _box(g)
+        b = (lft, t, r, b_)
         return tuple(int(round(v / scale * img.info.get(DECODED_AT, 1))) for v in b), float((b[2] - b[0]) * (b[3] - b[1]) / (h * w))
 
     whole = where(found)
@@ -675,8 +674,7 @@ def _view(ink, fg, found, turned: float, drawing: bool, margin: float) -> tuple[
         ink, fg, found = _rotated(ink, turned), _rotated(fg, turned) > 0.5, upright
     else:
         turned = 0.0
-    ys, xs = np.nonzero(found)
-    top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    top, bottom, left, right = _box(found)
     peak = max(float(np.percentile(ink[fg], 99)), 1e-3)
     soft = ndimage.uniform_filter(dilate(fg).astype(np.float32), 3)
     ink = np.clip(ink / peak, 0, 1) * soft
